@@ -1,0 +1,186 @@
+"""Admin for editors: upload one or many files, curate metadata, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from assets.exceptions import RejectedUpload
+from assets.ingest import AssetFields, ingest, parse_tags
+from assets.models import Asset, Tag
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [f for f in files if f]
+        if not files:
+            raise ValidationError("Choose at least one image.", code="required")
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(  # type: ignore[assignment]
+        label="Images", help_text="Choose one or many: JPEG, PNG, GIF, WebP, AVIF or HEIC."
+    )
+    title = forms.CharField(required=False, help_text="Left empty, each file's name is used.")
+    alt_text = forms.CharField(required=False, max_length=1000, label="Alt text")
+    credit = forms.CharField(required=False, max_length=255)
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. “news, homepage”.")
+
+    def fields_for_ingest(self) -> AssetFields:
+        data = self.cleaned_data
+        return AssetFields(
+            title=data["title"],
+            alt_text=data["alt_text"],
+            credit=data["credit"],
+            tags=parse_tags(data["tags"]),
+        )
+
+
+class AssetChangeForm(forms.ModelForm[Asset]):
+    tag_names = forms.CharField(required=False, label="Tags", help_text="Comma-separated.")
+
+    class Meta:
+        model = Asset
+        fields = ["title", "alt_text", "caption", "credit", "copyright", "focal_x", "focal_y", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_names"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("focal_x") is None) != (data.get("focal_y") is None):
+            raise ValidationError("Set both focal point coordinates, or neither.")
+        return data
+
+
+# What ingest measured: shown, never edited (a new file is a new asset).
+ORIGINAL_FIELDS = [
+    "id", "original_filename", "format", "content_type", "dimensions", "size_column",
+    "frame_count", "mode", "has_icc", "has_alpha", "sha256", "exif",
+]  # fmt: skip
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin[Tag]):
+    search_fields = ["name"]
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin[Asset]):
+    form = AssetChangeForm
+    list_display = ["title_column", "format", "dimensions", "size_column", "status", "created_at"]
+    list_filter = ["format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["title", "alt_text", "tags__name", "original_filename"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    readonly_fields = [*ORIGINAL_FIELDS, "uploaded_by", "created_at", "updated_at", "failure_reason"]
+    fieldsets = [
+        (None, {"fields": ["title", "alt_text", "caption", "tag_names"]}),
+        ("Rights", {"fields": ["credit", "copyright"]}),
+        ("Focal point", {"fields": ["focal_x", "focal_y"], "description": "Where crops centre."}),
+        ("Original", {"fields": list(ORIGINAL_FIELDS)}),
+        ("State", {"fields": ["status", "failure_reason", "uploaded_by", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Asset]:
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description="Title", ordering="title")
+    def title_column(self, obj: Asset) -> str:
+        return str(obj)
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: Asset) -> str:
+        return f"{obj.width}×{obj.height}"
+
+    @admin.display(description="Bytes", ordering="byte_size")
+    def size_column(self, obj: Asset) -> str:
+        return f"{obj.byte_size / 1024:,.0f} KB"
+
+    def save_model(
+        self, request: HttpRequest, obj: Asset, form: forms.ModelForm[Asset], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        obj.tags.set(
+            [
+                Tag.objects.get_or_create(name=n.lower()[:64])[0]
+                for n in parse_tags(form.cleaned_data["tag_names"])
+            ]
+        )
+
+    # --- upload: the add page is the (multi-)upload page -------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="assets_asset_upload")
+        return [upload, *super().get_urls()]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:assets_asset_upload"))
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Not wrapped in a transaction (unlike the add view): ingest writes to storage first."""
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = UploadForm(request.POST or None, request.FILES or None)
+        rejected: list[tuple[str, str]] = []
+        if request.method == "POST" and form.is_valid():
+            created = []
+            for upload in form.cleaned_data["files"]:
+                try:
+                    created.append(
+                        ingest(
+                            upload,
+                            filename=upload.name,
+                            fields=form.fields_for_ingest(),
+                            uploaded_by=request.user,
+                        )
+                    )
+                except RejectedUpload as exc:
+                    rejected.append((upload.name, exc.message))
+            if created:
+                self.message_user(request, f"Uploaded {len(created)} image(s).", messages.SUCCESS)
+            if not rejected:
+                if len(created) == 1:
+                    return HttpResponseRedirect(reverse("admin:assets_asset_change", args=[created[0].pk]))
+                return HttpResponseRedirect(reverse("admin:assets_asset_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload images",
+            "form": form,
+            "rejected": rejected,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(
+            request, "admin/assets/asset/upload.html", context, status=400 if rejected or form.errors else 200
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "upload_url": reverse("admin:assets_asset_upload")}
+        return super().changelist_view(request, extra_context)
+
+
+def thumbnail_html(url: str | None, *, size: int = 80) -> str:
+    if not url:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="" loading="lazy" style="max-width:{}px;max-height:{}px">', url, size, size
+    )

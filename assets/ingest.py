@@ -1,0 +1,133 @@
+"""The one write path for new originals: validate → measure → store → row → after commit.
+
+The admin (single and multi-file upload), the API's multipart upload and a direct upload's
+``complete`` all call :func:`ingest`; nothing else creates an ``Asset``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files import File
+from django.db import transaction
+
+from assets.models import Asset, Tag
+from assets.validators import Inspection, Limits, inspect_upload, safe_display_name
+from dam.storage import originals_storage
+
+logger = logging.getLogger(__name__)
+
+# Hooks run after an asset's row commits (the rendition app queues eager renditions here).
+after_ingest: list[Callable[[Asset], None]] = []
+
+
+def limits_from_settings() -> Limits:
+    return Limits(
+        max_upload_bytes=settings.DAM_MAX_UPLOAD_BYTES,
+        max_image_pixels=settings.DAM_MAX_IMAGE_PIXELS,
+        max_total_pixels=settings.DAM_MAX_TOTAL_PIXELS,
+        max_frames=settings.DAM_MAX_FRAMES,
+        allowed_formats=frozenset(f.upper() for f in settings.DAM_ALLOWED_FORMATS),
+    )
+
+
+@dataclass
+class AssetFields:
+    """Editor-supplied metadata that may accompany an upload."""
+
+    title: str = ""
+    alt_text: str = ""
+    caption: str = ""
+    credit: str = ""
+    copyright: str = ""
+    focal_x: float | None = None
+    focal_y: float | None = None
+    tags: Iterable[str] = field(default_factory=list)
+
+
+def ingest(
+    fileobj: IO[bytes],
+    *,
+    filename: str,
+    fields: AssetFields | None = None,
+    uploaded_by: AbstractBaseUser | AnonymousUser | None = None,
+) -> Asset:
+    """Validate ``fileobj`` by its content and store it as a new asset.
+
+    Raises ``RejectedUpload`` (with a LIMITS.md code) and then leaves no row and no object.
+    Must not be called inside ``transaction.atomic()``: it writes to storage.
+    """
+    fields = fields or AssetFields()
+    started = time.perf_counter()
+    inspection = inspect_upload(fileobj, limits_from_settings())
+    asset = _build_asset(inspection, filename, fields, uploaded_by)
+    fileobj.seek(0)
+    stored_name = originals_storage().save(
+        Asset.storage_key(asset.id, inspection.facts.extension), File(fileobj)
+    )
+    try:
+        with transaction.atomic():
+            asset.file.name = stored_name
+            asset.save(force_insert=True)
+            asset.tags.set(_tags(fields.tags))
+            for hook in after_ingest:
+                transaction.on_commit(lambda hook=hook: hook(asset))  # type: ignore[misc]
+    except BaseException:
+        originals_storage().delete(stored_name)  # nothing half-written: no row, no object
+        raise
+    logger.info(
+        "ingested asset=%s format=%s size=%dx%d bytes=%d in %.0f ms",
+        asset.id,
+        asset.format,
+        asset.width,
+        asset.height,
+        asset.byte_size,
+        (time.perf_counter() - started) * 1000,
+    )
+    return asset
+
+
+def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, uploaded_by: Any) -> Asset:
+    facts = inspection.facts
+    display_name = safe_display_name(filename, fallback=f"upload.{facts.extension}")
+    return Asset(
+        id=uuid.uuid4(),
+        title=fields.title or display_name.rsplit(".", 1)[0],
+        alt_text=fields.alt_text,
+        caption=fields.caption,
+        credit=fields.credit,
+        copyright=fields.copyright or facts.exif.get("copyright", ""),
+        focal_x=fields.focal_x,
+        focal_y=fields.focal_y,
+        original_filename=display_name,
+        content_type=facts.content_type,
+        format=facts.format,
+        byte_size=inspection.byte_size,
+        width=facts.width,
+        height=facts.height,
+        sha256=inspection.sha256,
+        frame_count=facts.frame_count,
+        mode=facts.mode,
+        has_icc=facts.has_icc,
+        has_alpha=facts.has_alpha,
+        exif=facts.exif,
+        status=Asset.Status.READY,
+        uploaded_by=uploaded_by if uploaded_by and uploaded_by.is_authenticated else None,
+    )
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    cleaned = sorted({n.strip().lower()[:64] for n in names if n and n.strip()})
+    return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
+
+
+def parse_tags(text: str) -> list[str]:
+    """Editors type tags as ``a, b, c``."""
+    return [part for part in (p.strip() for p in text.split(",")) if part]

@@ -1,0 +1,112 @@
+"""The original image and what we know about it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from dam.storage import originals_storage
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetQuerySet(models.QuerySet["Asset"]):
+    def ready(self) -> AssetQuerySet:
+        return self.filter(status=Asset.Status.READY)
+
+    def with_related(self) -> AssetQuerySet:
+        """Everything a list page or a URL builder needs, in a constant number of queries."""
+        return self.prefetch_related("tags")
+
+
+_unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+class Asset(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    class Format(models.TextChoices):
+        JPEG = "JPEG"
+        PNG = "PNG"
+        GIF = "GIF"
+        WEBP = "WEBP", "WebP"
+        AVIF = "AVIF"
+        HEIF = "HEIF", "HEIC/HEIF"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=255, blank=True)
+    alt_text = models.CharField(
+        max_length=1000, blank=True, help_text="Describes the image for screen readers."
+    )
+    caption = models.TextField(blank=True)
+    credit = models.CharField(max_length=255, blank=True)
+    copyright = models.CharField(max_length=255, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="assets")
+
+    # The original. Immutable: a new file is a new asset (its key, and every URL, would change).
+    file = models.FileField(storage=originals_storage, max_length=512, editable=False)
+    original_filename = models.CharField(max_length=255, editable=False)
+    content_type = models.CharField(max_length=64, editable=False)
+    format = models.CharField(max_length=8, choices=Format.choices, editable=False)
+    byte_size = models.PositiveBigIntegerField(editable=False)
+    width = models.PositiveIntegerField(editable=False, help_text="As displayed (EXIF orientation applied).")
+    height = models.PositiveIntegerField(editable=False, help_text="As displayed (EXIF orientation applied).")
+    sha256 = models.CharField(max_length=64, db_index=True, editable=False)
+    frame_count = models.PositiveIntegerField(default=1, editable=False)
+    mode = models.CharField(max_length=8, editable=False)
+    has_icc = models.BooleanField(default=False, editable=False)
+    has_alpha = models.BooleanField(default=False, editable=False)
+    exif = models.JSONField(default=dict, blank=True, editable=False)
+
+    focal_x = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = left, 1 = right")
+    focal_y = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = top, 1 = bottom")
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY, db_index=True)
+    failure_reason = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="asset_newest")]
+        constraints = [
+            models.CheckConstraint(
+                name="asset_focal_point_both_or_neither_in_unit_square",
+                condition=Q(focal_x__isnull=True, focal_y__isnull=True)
+                | Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.original_filename or str(self.id)
+
+    @property
+    def focal_point(self) -> tuple[float, float] | None:
+        if self.focal_x is None or self.focal_y is None:
+            return None
+        return (self.focal_x, self.focal_y)
+
+    @staticmethod
+    def storage_key(asset_id: uuid.UUID, extension: str) -> str:
+        """Where an original lives: server-chosen, unique per asset, never the client's name."""
+        return f"{asset_id.hex[:2]}/{asset_id}.{extension}"

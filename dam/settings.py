@@ -1,0 +1,193 @@
+"""The one settings module. Everything comes from the environment (django-environ).
+
+With nothing set, dam runs in its *embedded* shape: SQLite and files under ``var/``, background
+work in-process. ``DATABASE_URL``, ``DAM_STORAGE=s3`` (+ bucket settings) and a broker URL turn it
+into the production shape with no code change. Every setting is listed in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import django_stubs_ext
+import environ
+
+from dam.storage_config import filesystem_storages, s3_client_config, s3_storages
+
+# Lets ModelAdmin[Asset] & co. be subscripted at run time, as django-stubs types them.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+MiB = 1024 * 1024
+
+# --- core -------------------------------------------------------------------------------------
+VAR_DIR = Path(env.str("DAM_VAR_DIR", default=str(BASE_DIR / "var")))
+DEBUG = env.bool("DAM_DEBUG", default=False)
+DATABASE_URL = env.str("DATABASE_URL", default="")
+DAM_STORAGE = env.str("DAM_STORAGE", default="filesystem")
+if DAM_STORAGE not in ("filesystem", "s3"):
+    raise environ.ImproperlyConfigured("DAM_STORAGE must be 'filesystem' or 's3'")
+
+# Embedded = nothing production-shaped configured. Only then may `make run` create a local
+# admin account with a printed password, and only then is a development secret key acceptable.
+DAM_EMBEDDED = not DATABASE_URL and DAM_STORAGE == "filesystem"
+
+_DEV_SECRET = "dam-embedded-development-key-not-for-production"  # noqa: S105
+SECRET_KEY = env.str("DAM_SECRET_KEY", default=_DEV_SECRET if DAM_EMBEDDED else "")
+if not SECRET_KEY:
+    raise environ.ImproperlyConfigured("DAM_SECRET_KEY must be set outside the embedded default")
+
+ALLOWED_HOSTS = env.list("DAM_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DAM_CSRF_TRUSTED_ORIGINS", default=[])
+# Absolute URLs in API JSON and redirects are built from this when set (behind a proxy or CDN).
+DAM_PUBLIC_BASE_URL = env.str("DAM_PUBLIC_BASE_URL", default="").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "assets",
+    "renditions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dam.urls"
+WSGI_APPLICATION = "dam.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------------------------
+DATABASES: dict[str, dict[str, Any]] = {
+    "default": env.db_url_config(DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # IMMEDIATE transactions + a busy timeout: concurrent writers queue instead of failing with
+    # "database is locked" (the render lease is written from several threads and processes).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DAM_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- storage ----------------------------------------------------------------------------------
+DAM_ORIGINALS_PREFIX = env.str("DAM_ORIGINALS_PREFIX", default="originals").strip("/")
+DAM_RENDITIONS_PREFIX = env.str("DAM_RENDITIONS_PREFIX", default="renditions").strip("/")
+MEDIA_URL = "/media/"
+
+if DAM_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+    DAM_RENDITIONS_PUBLIC = env.bool("DAM_RENDITIONS_PUBLIC", default=True)
+    _storages = s3_storages(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        renditions_bucket=env.str("DAM_RENDITIONS_BUCKET", default="") or None,
+        originals_prefix=DAM_ORIGINALS_PREFIX,
+        renditions_prefix=DAM_RENDITIONS_PREFIX,
+        region=env.str("AWS_S3_REGION_NAME", default="") or None,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        cdn_domain=env.str("DAM_RENDITIONS_CDN_DOMAIN", default="") or None,
+        renditions_public=DAM_RENDITIONS_PUBLIC,
+        originals_storage_class=env.str("DAM_ORIGINALS_STORAGE_CLASS", default="STANDARD"),
+        client_config=s3_client_config(
+            connect_timeout=env.float("DAM_S3_CONNECT_TIMEOUT", default=3.0),
+            read_timeout=env.float("DAM_S3_READ_TIMEOUT", default=20.0),
+            addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
+        ),
+    )
+else:
+    DAM_RENDITIONS_PUBLIC = True
+    _storages = filesystem_storages(
+        VAR_DIR,
+        originals_prefix=DAM_ORIGINALS_PREFIX,
+        renditions_prefix=DAM_RENDITIONS_PREFIX,
+        media_url=MEDIA_URL,
+    )
+
+STORAGES: dict[str, dict[str, Any]] = {
+    **_storages,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- ingest limits (LIMITS.md) ----------------------------------------------------------------
+DAM_MAX_UPLOAD_BYTES = env.int("DAM_MAX_UPLOAD_BYTES", default=50 * MiB)
+DAM_MAX_IMAGE_PIXELS = env.int("DAM_MAX_IMAGE_PIXELS", default=100_000_000)  # ~300 MB as RGB
+DAM_MAX_TOTAL_PIXELS = env.int("DAM_MAX_TOTAL_PIXELS", default=200_000_000)  # frames × w × h
+DAM_MAX_FRAMES = env.int("DAM_MAX_FRAMES", default=1000)
+DAM_ALLOWED_FORMATS = env.list("DAM_ALLOWED_FORMATS", default=["JPEG", "PNG", "GIF", "WEBP", "AVIF", "HEIF"])
+# Django keeps uploads above this in a temp file, so a 50 MB upload is never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DAM_MAX_FILES_PER_REQUEST", default=100)
+FILE_UPLOAD_TEMP_DIR = env.str("DAM_UPLOAD_TEMP_DIR", default="") or None
+
+# --- renditions -------------------------------------------------------------------------------
+DAM_MAX_RENDITION_EDGE = env.int("DAM_MAX_RENDITION_EDGE", default=4096)
+DAM_MAX_SPEC_LENGTH = env.int("DAM_MAX_SPEC_LENGTH", default=256)
+DAM_MAX_SPEC_OPERATIONS = env.int("DAM_MAX_SPEC_OPERATIONS", default=8)
+DAM_RENDER_SLOTS = env.int("DAM_RENDER_SLOTS", default=os.cpu_count() or 1)
+DAM_RENDER_WAIT_SECONDS = env.float("DAM_RENDER_WAIT_SECONDS", default=10.0)
+# A render lease outlives any sane render; a process killed mid-render frees it after this.
+DAM_RENDER_LEASE_SECONDS = env.float("DAM_RENDER_LEASE_SECONDS", default=60.0)
+# Frames × output pixels an animated rendition may hold; past it, only the first frame is kept.
+DAM_MAX_ANIMATION_PIXELS = env.int("DAM_MAX_ANIMATION_PIXELS", default=50_000_000)
+# "redirect": 302 to the storage/CDN URL. "proxy": stream the bytes (put a CDN in front).
+DAM_DELIVERY = env.str("DAM_DELIVERY", default="redirect" if DAM_STORAGE == "s3" else "proxy")
+# HMAC keys for ad-hoc rendition URLs; the first signs, all verify (rotation).
+DAM_URL_SIGNING_KEYS = env.list("DAM_URL_SIGNING_KEYS", default=[SECRET_KEY])
+
+# --- logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("DAM_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- security ---------------------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DAM_BEHIND_TLS_PROXY", default=False) else None
+)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DAM_SECURE_COOKIES", default=False)
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
