@@ -1,12 +1,26 @@
-"""Root URLs: the admin, the rendition delivery, health."""
+"""Root URLs: the admin, rendition delivery, and (local storage only) rendition files."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
 
 admin.site.site_header = "dam"
 admin.site.site_title = "dam"
 admin.site.index_title = "Digital assets"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("", include("renditions.urls")),
 ]
+
+if settings.DAM_STORAGE == "filesystem":
+    # Redirect mode on local storage points at these files. Only renditions are public;
+    # originals are never served. (On S3 the bucket or the CDN serves them.)
+    urlpatterns.append(
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}{settings.DAM_RENDITIONS_PREFIX}/(?P<path>.+)$",
+            serve,
+            {"document_root": settings.VAR_DIR / settings.DAM_RENDITIONS_PREFIX},
+        )
+    )

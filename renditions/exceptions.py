@@ -1,0 +1,40 @@
+"""Errors of the rendition engine, each with its stable code (LIMITS.md)."""
+
+from __future__ import annotations
+
+from dam.errors import DamError
+
+
+class InvalidSpec(DamError):
+    """A spec that does not parse, is not canonical, or exceeds an output cap."""
+
+    code = "invalid_spec"
+    status = 400
+
+
+class UnknownSpec(DamError):
+    code = "unknown_spec"
+    status = 404
+
+
+class BadSignature(DamError):
+    code = "bad_signature"
+    status = 403
+
+
+class RenderFailed(DamError):
+    """The original could not be turned into this rendition (e.g. a crop outside the image)."""
+
+    code = "invalid_spec"
+    status = 400
+
+
+class Overloaded(DamError):
+    """No render slot, or another process's render, finished in time. Try again shortly."""
+
+    code = "overloaded"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 2):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,429 @@
+"""PURE: turn an original into a rendition with Pillow. No models, no storages, no settings.
+
+Shape of a render (Wagtail's and libvips' lesson: all geometry is one crop and one resample):
+
+1. ``geometry``: from the upright size, the spec and the focal point, compute the source box and
+   the output size, without touching pixels (the URL builder uses it for width/height too).
+2. Map that box back into the *stored* orientation and ask libjpeg for a reduced decode
+   (``draft``): a 24 MP photo thumbnailed to 400 px never becomes 24 million pixels.
+3. One ``resize(box=…, reducing_gap=…)``; then the EXIF orientation and any rotate/flip as
+   lossless transposes of the small result.
+4. Colour to sRGB (ICC, CMYK), filters, padding, alpha onto ``bg`` where the format has no alpha.
+5. Encode from a table; metadata stripped (copyright kept, GPS never).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from PIL import ExifTags, Image, ImageCms, ImageFilter, JpegImagePlugin
+
+from renditions import operations as ops
+from renditions.exceptions import RenderFailed
+from renditions.specs import Spec
+
+Box = tuple[float, float, float, float]
+T = Image.Transpose
+
+# Decode at ≥ 2× the needed size before the real resample: the same margin Image.thumbnail's
+# reducing_gap uses, so draft's coarse DCT scaling never shows in the result.
+DRAFT_GAP = 2.0
+# resize() first reduces by whole factors with a box filter while the image is ≥ 3× the target:
+# Pillow's documented sweet spot between speed and quality.
+REDUCING_GAP = 3.0
+RESAMPLE = Image.Resampling.LANCZOS
+ANIMATABLE = frozenset({"GIF", "WEBP"})
+ALPHA_FORMATS = frozenset({"PNG", "WEBP", "AVIF", "GIF"})
+SOURCE_FORMATS_KEPT = frozenset({"JPEG", "PNG", "GIF", "WEBP", "AVIF"})  # HEIF → JPEG: browsers
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+                 "AVIF": "image/avif", "GIF": "image/gif"}  # fmt: skip
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
+DEFAULT_QUALITY = {"JPEG": 85, "WEBP": 80, "AVIF": 60}
+
+# Encoder options per format: the one place that knows them (a table, not an if/elif chain).
+ENCODERS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "JPEG": lambda q: {"quality": q, "progressive": True},
+    "WEBP": lambda q: {"quality": q, "method": 4},
+    "AVIF": lambda q: {"quality": q, "speed": 6},
+    "PNG": lambda q: {"compress_level": 6},
+    "GIF": lambda q: {},
+}
+
+# EXIF orientation → the transpose that shows the image upright.
+EXIF_TRANSPOSE: dict[int, T | None] = {1: None, 2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180,
+                                       4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_270,
+                                       7: T.TRANSVERSE, 8: T.ROTATE_90}  # fmt: skip
+ROTATE_CLOCKWISE = {90: T.ROTATE_270, 180: T.ROTATE_180, 270: T.ROTATE_90}
+SWAPS_AXES = frozenset({T.ROTATE_90, T.ROTATE_270, T.TRANSPOSE, T.TRANSVERSE})
+# Where each transpose sends a point (x, y) of a w × h image.
+_FORWARD: dict[T, Callable[[float, float, float, float], tuple[float, float]]] = {
+    T.FLIP_LEFT_RIGHT: lambda x, y, w, h: (w - x, y),
+    T.FLIP_TOP_BOTTOM: lambda x, y, w, h: (x, h - y),
+    T.ROTATE_90: lambda x, y, w, h: (y, w - x),
+    T.ROTATE_180: lambda x, y, w, h: (w - x, h - y),
+    T.ROTATE_270: lambda x, y, w, h: (h - y, x),
+    T.TRANSPOSE: lambda x, y, w, h: (y, x),
+    T.TRANSVERSE: lambda x, y, w, h: (h - y, w - x),
+}
+_INVERSE = {T.ROTATE_90: T.ROTATE_270, T.ROTATE_270: T.ROTATE_90}
+_SRGB = ImageCms.createProfile("sRGB")
+_GPS_IFD = 0x8825
+_KEEP_ALWAYS = (ExifTags.Base.Copyright, ExifTags.Base.Artist)
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    max_edge: int = 4096
+    max_animation_pixels: int = 50_000_000  # frames × output pixels kept animated
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """In the upright, rotated frame: take ``box`` of the source, resample it to ``size``."""
+
+    box: Box
+    size: tuple[int, int]
+    canvas: tuple[int, int] | None = None  # pad: the letterbox the result is centred in
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return self.canvas or self.size
+
+
+@dataclass
+class Rendered:
+    data: bytes
+    format: str
+    width: int
+    height: int
+    frames: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+
+# --- geometry (no pixels) -------------------------------------------------------------------
+
+
+def user_transposes(spec: Spec) -> list[T]:
+    found: list[T] = []
+    if rotate := spec.get(ops.Rotate):
+        found.append(ROTATE_CLOCKWISE[rotate.degrees])
+    if flip := spec.get(ops.Flip):
+        found += [T.FLIP_LEFT_RIGHT] * ("h" in flip.axes) + [T.FLIP_TOP_BOTTOM] * ("v" in flip.axes)
+    return found
+
+
+def transposed_size(size: tuple[int, int], transposes: list[T]) -> tuple[int, int]:
+    width, height = size
+    for method in transposes:
+        if method in SWAPS_AXES:
+            width, height = height, width
+    return width, height
+
+
+def map_point(
+    point: tuple[float, float], size: tuple[float, float], transposes: list[T]
+) -> tuple[float, float]:
+    (x, y), (w, h) = point, size
+    for method in transposes:
+        x, y = _FORWARD[method](x, y, w, h)
+        if method in SWAPS_AXES:
+            w, h = h, w
+    return x, y
+
+
+def unmap_box(box: Box, source_size: tuple[int, int], transposes: list[T]) -> Box:
+    """The box in the frame *before* ``transposes``, given the box after them."""
+    sizes = [source_size]
+    for method in transposes:
+        sizes.append(transposed_size(sizes[-1], [method]))
+    x0, y0, x1, y1 = box
+    for method, size in zip(reversed(transposes), reversed(sizes[1:]), strict=True):
+        inverse = _INVERSE.get(method, method)
+        (x0, y0), (x1, y1) = (_FORWARD[inverse](x, y, *size) for x, y in ((x0, y0), (x1, y1)))
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def geometry(
+    spec: Spec,
+    upright_size: tuple[int, int],
+    focal_point: tuple[float, float] | None,
+    limits: RenderLimits = RenderLimits(),
+) -> Geometry:
+    """Fold crop, resize and upscale into one source box and one output size."""
+    transposes = user_transposes(spec)
+    width, height = transposed_size(upright_size, transposes)
+    fx, fy = map_point(focal_point or (0.5, 0.5), (1.0, 1.0), transposes)
+    box: Box = (0.0, 0.0, float(width), float(height))
+    if crop := spec.get(ops.Crop):
+        box = (min(crop.x, width), min(crop.y, height), min(crop.x + crop.width, width),
+               min(crop.y + crop.height, height))  # fmt: skip
+        if box[2] <= box[0] or box[3] <= box[1]:
+            raise RenderFailed(f"“{crop}” lies outside the {width}×{height} image.")
+    resize = spec.get(ops.Fit) or spec.get(ops.Fill) or spec.get(ops.Pad)
+    if isinstance(resize, ops.Fill):
+        box = _fill_box(box, resize.width / resize.height, (fx * width, fy * height))
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    scale = _scale(spec, resize, bw, bh)
+    if not spec.has(ops.Upscale):
+        scale = min(scale, 1.0)
+    scale = min(scale, limits.max_edge / max(bw, bh))
+    size = (max(1, round(bw * scale)), max(1, round(bh * scale)))
+    canvas = (resize.width, resize.height) if isinstance(resize, ops.Pad) else None
+    return Geometry(box=box, size=size, canvas=canvas)
+
+
+def _scale(spec: Spec, resize: ops.Resize | None, bw: float, bh: float) -> float:
+    if isinstance(resize, ops.Fill):
+        return resize.width / bw
+    if resize is not None:  # fit, pad
+        return min(resize.width / bw, resize.height / bh)
+    if width := spec.get(ops.Width):
+        return width.width / bw
+    if height := spec.get(ops.Height):
+        return height.height / bh
+    return 1.0
+
+
+def _fill_box(box: Box, ratio: float, focal: tuple[float, float]) -> Box:
+    """The largest box of ``ratio`` inside ``box``, centred on the focal point where it can be."""
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    if bw / bh > ratio:
+        cw = bh * ratio
+        left = min(max(focal[0] - cw / 2, x0), x1 - cw)
+        return (left, y0, left + cw, y1)
+    ch = bw / ratio
+    top = min(max(focal[1] - ch / 2, y0), y1 - ch)
+    return (x0, top, x1, top + ch)
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+def output_format(spec: Spec, source_format: str) -> str:
+    name = spec.format_name
+    if name == "auto":
+        raise ValueError("format-auto must be resolved with negotiate_format() before rendering")
+    if name:
+        return ops.OUTPUT_FORMATS[name]
+    return source_format if source_format in SOURCE_FORMATS_KEPT else "JPEG"
+
+
+def negotiate_format(accept: str, *, has_alpha: bool, animated: bool) -> str:
+    """``format-auto``: the best format this client accepts (AVIF, then WebP, then the classics)."""
+    accept = accept.lower()
+    if "image/avif" in accept and not animated:
+        return "avif"
+    if "image/webp" in accept:
+        return "webp"
+    return "gif" if animated else "png" if has_alpha else "jpeg"
+
+
+# --- pixels -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Processed:
+    """What ``process`` hands to the encoder: the image, its format and ``Image.save`` options."""
+
+    image: Image.Image
+    format: str
+    options: dict[str, Any]
+    frames: int = 1
+
+
+def process(
+    image: Image.Image,
+    spec: Spec,
+    *,
+    focal_point: tuple[float, float] | None = None,
+    limits: RenderLimits = RenderLimits(),
+) -> Processed:
+    """Everything but encoding. ``image`` must be freshly opened (not loaded) for ``draft``."""
+    fmt = output_format(spec, str(image.format))
+    orientation = _orientation(image)
+    exif_step = EXIF_TRANSPOSE[orientation]
+    exif_steps = [exif_step] if exif_step is not None else []  # (FLIP_LEFT_RIGHT == 0: no truthiness)
+    transposes = exif_steps + user_transposes(spec)
+    upright = transposed_size(image.size, exif_steps)
+    geo = geometry(spec, upright, focal_point, limits)
+    options = {**ENCODERS[fmt](_quality(spec, fmt)), **_metadata(image, spec, fmt)}
+    frame_count = int(getattr(image, "n_frames", 1))
+    out_w, out_h = geo.output_size
+    if frame_count > 1 and fmt in ANIMATABLE and frame_count * out_w * out_h <= limits.max_animation_pixels:
+        frames, durations = _animated(image, spec, geo, transposes, frame_count)
+        options.update(save_all=True, append_images=frames[1:], duration=durations,
+                       loop=image.info.get("loop", 0), disposal=2)  # fmt: skip
+        return Processed(frames[0], fmt, options, frames=len(frames))
+    icc = image.info.get("icc_profile")
+    stored_size = image.size
+    _draft(image, geo)
+    result = _frame(image, spec, geo, transposes, icc, stored_size)
+    return Processed(_for_format(result, fmt, spec), fmt, options)
+
+
+def encode(processed: Processed) -> bytes:
+    buffer = io.BytesIO()
+    processed.image.save(buffer, processed.format, **processed.options)
+    return buffer.getvalue()
+
+
+def render(
+    source: IO[bytes],
+    spec: Spec,
+    *,
+    focal_point: tuple[float, float] | None = None,
+    limits: RenderLimits = RenderLimits(),
+    formats: list[str] | None = None,
+) -> Rendered:
+    """Open, process, encode: the whole pipeline for callers that hold a file (tests, bench)."""
+    started = time.perf_counter()
+    with Image.open(source, formats=formats) as image:
+        processed = process(image, spec, focal_point=focal_point, limits=limits)
+        decoded = time.perf_counter()
+        data = encode(processed)
+    timings = {"decode_resize": decoded - started, "encode": time.perf_counter() - decoded}
+    width, height = processed.image.size
+    return Rendered(data, processed.format, width, height, processed.frames, timings)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # a damaged EXIF block must not break the render
+        return 1
+    return value if value in EXIF_TRANSPOSE else 1
+
+
+def _draft(image: Image.Image, geo: Geometry) -> None:
+    if not isinstance(image, JpegImagePlugin.JpegImageFile):
+        return
+    box_w = geo.box[2] - geo.box[0]
+    scale = geo.size[0] / box_w * DRAFT_GAP
+    if scale < 1:
+        wanted = (math.ceil(image.width * scale), math.ceil(image.height * scale))
+        image.draft(image.mode, wanted)
+
+
+def _frame(image: Image.Image, spec: Spec, geo: Geometry, transposes: list[T], icc: bytes | None,
+           full: tuple[int, int]) -> Image.Image:  # fmt: skip
+    """One frame through geometry, colour and filters. ``image`` may be drafted (smaller than
+    ``full``, the stored size the geometry was computed for)."""
+    box = unmap_box(geo.box, full, transposes)
+    factor = image.width / full[0]
+    box = (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor)
+    size = transposed_size(geo.size, transposes)  # the target size in the stored frame
+    frame = _normalise_mode(image)
+    if size != frame.size or box != (0, 0, *frame.size):
+        frame = frame.resize(size, RESAMPLE, box=box, reducing_gap=REDUCING_GAP)
+    for method in transposes:
+        frame = frame.transpose(method)
+    frame = _to_srgb(frame, icc)
+    frame = _filters(frame, spec)
+    if geo.canvas:
+        frame = _pad(frame, geo.canvas, spec.background)
+    return frame
+
+
+def _normalise_mode(image: Image.Image) -> Image.Image:
+    """Modes resize() handles well: L, LA, RGB, RGBA, CMYK. 16-bit scales down, not clips."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        return image
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # Pillow's I;16 → L conversion clips at 255; scale 0..65535 to 0..255 instead.
+        return image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    if (mode == "P" and "transparency" in image.info) or mode in ("PA", "RGBa", "La"):
+        return image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    if icc and image.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=out_mode)
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: fall back to Pillow's plain conversion below
+    if image.mode == "CMYK":
+        return image.convert("RGB")
+    return image
+
+
+def _filters(image: Image.Image, spec: Spec) -> Image.Image:
+    if spec.has(ops.Grayscale):
+        image = image.convert("LA" if image.mode in ("RGBA", "LA") else "L")
+    if blur := spec.get(ops.Blur):
+        image = image.filter(ImageFilter.GaussianBlur(blur.radius))
+    if sharpen := spec.get(ops.Sharpen):
+        image = image.filter(ImageFilter.UnsharpMask(radius=1, percent=sharpen.amount * 30, threshold=2))
+    return image
+
+
+def _pad(image: Image.Image, canvas: tuple[int, int], colour: tuple[int, int, int]) -> Image.Image:
+    mode = "RGBA" if image.mode in ("RGBA", "LA") else "RGB"
+    board = Image.new(mode, canvas, (*colour, 255) if mode == "RGBA" else colour)
+    offset = ((canvas[0] - image.width) // 2, (canvas[1] - image.height) // 2)
+    source = image.convert(mode)
+    board.paste(source, offset, source if mode == "RGBA" else None)
+    return board
+
+
+def _for_format(image: Image.Image, fmt: str, spec: Spec) -> Image.Image:
+    """Alpha onto the background where the format has none; modes each encoder accepts."""
+    has_alpha = image.mode in ("RGBA", "LA")
+    if has_alpha and fmt not in ALPHA_FORMATS:
+        rgba = image.convert("RGBA")
+        board = Image.new("RGB", image.size, spec.background)
+        board.paste(rgba, (0, 0), rgba)
+        return board.convert("L") if image.mode == "LA" else board
+    if fmt in ("WEBP", "AVIF") and image.mode == "LA":
+        return image.convert("RGBA")
+    return image
+
+
+def _animated(image: Image.Image, spec: Spec, geo: Geometry, transposes: list[T], count: int
+              ) -> tuple[list[Image.Image], list[int]]:  # fmt: skip
+    frames, durations = [], []
+    for index in range(count):
+        image.seek(index)
+        durations.append(int(image.info.get("duration", 100)))
+        frames.append(_frame(image.convert("RGBA"), spec, geo, transposes, None, image.size))
+    return frames, durations
+
+
+def _quality(spec: Spec, fmt: str) -> int:
+    quality = spec.get(ops.Quality)
+    return quality.value if quality else DEFAULT_QUALITY.get(fmt, 0)
+
+
+def _metadata(image: Image.Image, spec: Spec, fmt: str) -> dict[str, Any]:
+    """EXIF for the output: copyright and artist only, or (``keep``) all but GPS. Never GPS."""
+    if fmt == "GIF":
+        return {}
+    try:
+        source = image.getexif()
+    except Exception:
+        return {}
+    if spec.has(ops.Keep):
+        source.get_ifd(ExifTags.IFD.Exif)  # loaded sub-IFDs are written back by tobytes()
+        source.pop(_GPS_IFD, None)
+        source.pop(ExifTags.Base.Orientation, None)  # the pixels are upright now
+        return {"exif": source.tobytes()} if len(source) else {}
+    out = Image.Exif()
+    for tag in _KEEP_ALWAYS:
+        if tag in source:
+            out[tag] = source[tag]
+    return {"exif": out.tobytes()} if len(out) else {}

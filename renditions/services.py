@@ -1,0 +1,284 @@
+"""Rendition services: keys and URLs (computed, never looked up), and get-or-generate with single
+flight across processes and bounded renders per process. The delivery view, the admin, the API
+and the background tasks all come through here: there is one code path that makes a rendition.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assets.exceptions import SourceMissing
+from assets.models import Asset
+from dam.storage import originals_storage, renditions_storage
+from renditions import generators, pipeline, signing
+from renditions.exceptions import Overloaded, RenderFailed
+from renditions.models import RenderLease, Rendition, RenditionSpec, spec_limits
+from renditions.specs import Spec, rendition_key
+
+logger = logging.getLogger(__name__)
+
+SPOOL_BYTES = 16 * 1024 * 1024  # originals up to this are fetched into memory, larger to a temp file
+POLL_SECONDS = (0.02, 0.05, 0.1, 0.2)  # waiting for another process's render: quick, then calmer
+
+
+# --- keys and URLs: pure string work on rows already in memory ------------------------------
+
+
+def url_key(asset: Asset, spec: str) -> str:
+    return rendition_key(spec, checksum=asset.sha256, focal_point=asset.focal_point)
+
+
+def extension(asset: Asset, spec: Spec) -> str | None:
+    """The URL's extension, or None for ``format-auto`` (the format depends on ``Accept``)."""
+    if spec.is_auto_format:
+        return None
+    return pipeline.EXTENSIONS[pipeline.output_format(spec, asset.format)]
+
+
+def _filename(key: str, ext: str | None) -> str:
+    return f"{key}.{ext}" if ext else key
+
+
+def named_url(asset: Asset, named: RenditionSpec, *, base: str = "") -> str:
+    spec = parsed(named)
+    return f"{base}/r/{asset.id}/{named.name}/{_filename(url_key(asset, named.spec), extension(asset, spec))}"
+
+
+def adhoc_url(asset: Asset, spec: Spec, *, base: str = "", expires: int | None = None) -> str:
+    text = str(spec)
+    token = signing.sign(settings.DAM_URL_SIGNING_KEYS, str(asset.id), text, expires)
+    filename = _filename(url_key(asset, text), extension(asset, spec))
+    return f"{base}/r/{asset.id}/{token}/{quote(text, safe='')}/{filename}"
+
+
+_parsed_cache: dict[str, Spec] = {}
+
+
+def parsed(named: RenditionSpec) -> Spec:
+    """Specs are parsed once per process per canonical string (a page builds hundreds of URLs)."""
+    spec = _parsed_cache.get(named.spec)
+    if spec is None:
+        spec = _parsed_cache[named.spec] = Spec.parse(named.spec, spec_limits())
+    return spec
+
+
+@dataclass(frozen=True)
+class RenditionInfo:
+    url: str
+    width: int | None
+    height: int | None
+    content_type: str | None  # None for format-auto: it depends on the client
+    status: str  # "ready" (generated) or "pending" (made on first request)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"url": self.url, "width": self.width, "height": self.height,
+                "content_type": self.content_type, "status": self.status}  # fmt: skip
+
+
+def named_renditions(assets: Iterable[Asset], *, base: str = "") -> dict[uuid.UUID, dict[str, RenditionInfo]]:
+    """Every named rendition of every asset: two queries for the whole page, no storage call."""
+    assets = list(assets)
+    specs = list(RenditionSpec.objects.all())
+    made = set(Rendition.objects.for_assets([a.id for a in assets]).values_list("asset_id", "key").iterator())
+    result: dict[uuid.UUID, dict[str, RenditionInfo]] = {}
+    for asset in assets:
+        result[asset.id] = {named.name: _info(asset, named, made, base) for named in specs}
+    return result
+
+
+def _info(asset: Asset, named: RenditionSpec, made: set[tuple[uuid.UUID, str]], base: str) -> RenditionInfo:
+    spec = parsed(named)
+    ext = extension(asset, spec)
+    key = url_key(asset, named.spec)
+    width: int | None
+    height: int | None
+    try:
+        width, height = pipeline.geometry(
+            spec, (asset.width, asset.height), asset.focal_point, render_limits()
+        ).output_size
+    except RenderFailed:
+        width = height = None
+    content_type = pipeline.CONTENT_TYPES[pipeline.output_format(spec, asset.format)] if ext else None
+    ready = (asset.id, _filename(key, ext or "")) in made if ext else False
+    return RenditionInfo(named_url(asset, named, base=base), width, height, content_type,
+                         "ready" if ready else "pending")  # fmt: skip
+
+
+def render_limits() -> pipeline.RenderLimits:
+    return pipeline.RenderLimits(
+        max_edge=settings.DAM_MAX_RENDITION_EDGE, max_animation_pixels=settings.DAM_MAX_ANIMATION_PIXELS
+    )
+
+
+# --- what a request asks for --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A rendition to serve or make: the asset, the concrete spec, the row's key."""
+
+    asset: Asset
+    spec: Spec  # with format-auto resolved
+    key: str  # url key + "." + extension: the Rendition row's key and storage name
+    named: RenditionSpec | None = None
+
+    @classmethod
+    def build(
+        cls, asset: Asset, spec_text: str, *, accept: str = "", named: RenditionSpec | None = None
+    ) -> Target:
+        spec = Spec.parse(spec_text, spec_limits())
+        if spec.is_auto_format:
+            animated = asset.frame_count > 1
+            spec = spec.with_format(
+                pipeline.negotiate_format(accept, has_alpha=asset.has_alpha, animated=animated)
+            )
+        ext = pipeline.EXTENSIONS[pipeline.output_format(spec, asset.format)]
+        return cls(asset, spec, f"{url_key(asset, spec_text)}.{ext}", named)
+
+
+def find(asset_id: uuid.UUID | str, key: str) -> Rendition | None:
+    return Rendition.objects.filter(asset_id=asset_id, key=key).first()
+
+
+# --- get or generate ------------------------------------------------------------------------------
+
+
+def get_or_generate(target: Target) -> Rendition:
+    """The rendition for ``target``, made now if needed, by exactly one process in the deployment.
+
+    Others asking for the same rendition meanwhile wait for it (up to DAM_RENDER_WAIT_SECONDS,
+    then ``Overloaded``). A lease that expires means a killed process cannot block it for good.
+    """
+    if found := find(target.asset.id, target.key):
+        return found
+    deadline = time.monotonic() + settings.DAM_RENDER_WAIT_SECONDS
+    lease = Lease(f"{target.asset.id}/{target.key}")
+    for attempt in range(10_000):
+        if lease.acquire():
+            try:
+                return find(target.asset.id, target.key) or _generate_in_slot(target, deadline)
+            finally:
+                lease.release()
+        time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
+        if found := find(target.asset.id, target.key):
+            return found
+        if time.monotonic() >= deadline:
+            break
+    raise Overloaded("Another process is still rendering this image; try again shortly.")
+
+
+class Lease:
+    def __init__(self, name: str) -> None:
+        self.name, self.owner = name[:100], uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        now = timezone.now()
+        expires = now + timedelta(seconds=settings.DAM_RENDER_LEASE_SECONDS)
+        try:
+            with transaction.atomic():
+                RenderLease.objects.create(name=self.name, owner=self.owner, expires_at=expires)
+            return True
+        except IntegrityError:
+            # Held by someone. Take it over only if it expired (its holder died mid-render).
+            taken = RenderLease.objects.filter(name=self.name, expires_at__lt=now).update(
+                owner=self.owner, expires_at=expires
+            )
+            return taken == 1
+
+    def release(self) -> None:
+        RenderLease.objects.filter(name=self.name, owner=self.owner).delete()
+
+
+class RenderSlots:
+    """At most DAM_RENDER_SLOTS renders in flight in this process (back-pressure)."""
+
+    _lock = threading.Lock()
+    _semaphore: threading.BoundedSemaphore | None = None
+    _size = 0
+
+    @classmethod
+    def semaphore(cls) -> threading.BoundedSemaphore:
+        with cls._lock:
+            if cls._semaphore is None or cls._size != settings.DAM_RENDER_SLOTS:
+                cls._size = settings.DAM_RENDER_SLOTS
+                cls._semaphore = threading.BoundedSemaphore(cls._size)
+            return cls._semaphore
+
+
+def _generate_in_slot(target: Target, deadline: float) -> Rendition:
+    slots = RenderSlots.semaphore()
+    if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise Overloaded("Every render slot is busy; try again shortly.")
+    try:
+        return generate(target)
+    finally:
+        slots.release()
+
+
+def generate(target: Target) -> Rendition:
+    """Render, store, record. Idempotent: the storage name is the content key."""
+    asset, started = target.asset, time.perf_counter()
+    with _fetch_original(asset) as source:
+        fetched = time.perf_counter()
+        made = generators.generate(source, target.spec, source_format=asset.format,
+                                   focal_point=asset.focal_point, limits=render_limits())  # fmt: skip
+    rendered = time.perf_counter()
+    content = ContentFile(made.data)
+    content.content_type = pipeline.CONTENT_TYPES[made.format]  # type: ignore[attr-defined]
+    name = renditions_storage().save(f"{asset.id}/{target.key}", content)
+    stored = time.perf_counter()
+    try:
+        row, _ = Rendition.objects.get_or_create(asset=asset, key=target.key, defaults={
+            "spec": target.named, "spec_string": str(target.spec), "storage_name": name,
+            "width": made.width, "height": made.height, "format": made.format,
+            "content_type": pipeline.CONTENT_TYPES[made.format], "byte_size": len(made.data),
+            "frames": made.frames, "render_ms": round((stored - started) * 1000),
+        })  # fmt: skip
+    except BaseException:
+        renditions_storage().delete(name)  # no object without its row
+        raise
+    logger.info(
+        "rendered asset=%s key=%s spec=%s fetch_ms=%.1f render_ms=%.1f store_ms=%.1f bytes=%d",
+        asset.id, target.key, target.spec, (fetched - started) * 1000, (rendered - fetched) * 1000,
+        (stored - rendered) * 1000, len(made.data),
+    )  # fmt: skip
+    return row
+
+
+class _fetch_original:
+    """The original as a seekable local file: memory up to SPOOL_BYTES, then a temp file."""
+
+    def __init__(self, asset: Asset) -> None:
+        self.asset = asset
+        self.local = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+
+    def __enter__(self) -> tempfile.SpooledTemporaryFile[bytes]:
+        try:
+            with originals_storage().open(self.asset.file.name, "rb") as remote:
+                shutil.copyfileobj(remote, self.local, length=1024 * 1024)
+        except FileNotFoundError as exc:
+            raise SourceMissing("The original of this asset is missing from storage.") from exc
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                raise SourceMissing("The original of this asset is missing from storage.") from exc
+            raise Overloaded("Storage is unavailable; try again shortly.") from exc
+        self.local.seek(0)
+        return self.local
+
+    def __exit__(self, *exc: object) -> None:
+        self.local.close()

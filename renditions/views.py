@@ -1,0 +1,164 @@
+"""Delivery: request → status code, headers, body. Nothing else lives here.
+
+``GET /r/<asset>/<name>/<key>[.ext]``          a named spec
+``GET /r/<asset>/<token>/<spec>/<key>[.ext]``  an ad-hoc spec, signed (see renditions/signing.py)
+
+Hit: one query, then a redirect to storage/CDN or the streamed bytes. Miss: resolve, then
+``services.get_or_generate``. Stale key: 302 to the current URL. Domain errors → their status
+with a short plain-text body and ``Cache-Control: no-store``, translated here and only here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.views.decorators.http import require_safe
+
+from assets.exceptions import AssetNotFound
+from assets.models import Asset
+from dam.errors import DamError
+from dam.storage import renditions_storage
+from renditions import services, signing
+from renditions.exceptions import InvalidSpec, Overloaded, UnknownSpec
+from renditions.models import Rendition, RenditionSpec, spec_limits
+from renditions.specs import Spec
+
+logger = logging.getLogger(__name__)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+STALE_REDIRECT = "public, max-age=60"  # a stale URL's target may move again (focal point edits)
+PRESIGNED_REDIRECT = "private, max-age=300"  # well inside a presigned URL's lifetime
+FILENAME = re.compile(r"(?P<key>[0-9a-f]{20})(?:\.(?P<ext>[a-z0-9]{2,5}))?")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"}
+
+
+@require_safe
+def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filename: str) -> HttpResponseBase:
+    try:
+        key = _parse_filename(filename)
+        hit = (
+            Rendition.objects.select_related("asset", "spec")
+            .filter(asset_id=asset_id, key=filename, spec__name=name)
+            .first()
+        )
+        if hit and hit.spec and services.url_key(hit.asset, hit.spec.spec) == key:
+            return _serve(request, hit, vary_accept=False)
+        asset = _asset(asset_id)
+        named = RenditionSpec.objects.filter(name=name).first()
+        if named is None:
+            raise UnknownSpec(f"There is no rendition named “{name}”.")
+        current = services.named_url(asset, named)
+        if not current.endswith(f"/{filename}"):
+            return _redirect(current, STALE_REDIRECT)
+        target = services.Target.build(
+            asset, named.spec, accept=request.headers.get("Accept", ""), named=named
+        )
+        return _serve(
+            request, services.get_or_generate(target), vary_accept=services.parsed(named).is_auto_format
+        )
+    except DamError as exc:
+        return error_response(exc)
+
+
+@require_safe
+def adhoc_rendition(
+    request: HttpRequest, asset_id: uuid.UUID, token: str, spec: str, filename: str
+) -> HttpResponseBase:
+    try:
+        signing.verify(settings.DAM_URL_SIGNING_KEYS, token, str(asset_id), spec, now=time.time())
+        parsed = Spec.parse_canonical(spec, spec_limits())
+        key = _parse_filename(filename)
+        if not parsed.is_auto_format:
+            hit = Rendition.objects.select_related("asset").filter(asset_id=asset_id, key=filename).first()
+            if hit and services.url_key(hit.asset, spec) == key:
+                return _serve(request, hit, vary_accept=False)
+        asset = _asset(asset_id)
+        expires = int(token.split("-")[1]) if "-" in token else None
+        current = services.adhoc_url(asset, parsed, expires=expires)
+        if not current.endswith(f"/{filename}"):
+            return _redirect(current, STALE_REDIRECT)
+        target = services.Target.build(asset, spec, accept=request.headers.get("Accept", ""))
+        return _serve(request, services.get_or_generate(target), vary_accept=parsed.is_auto_format)
+    except DamError as exc:
+        return error_response(exc)
+
+
+def _parse_filename(filename: str) -> str:
+    match = FILENAME.fullmatch(filename)
+    if not match:
+        raise InvalidSpec("The rendition file name is malformed.")
+    return match["key"]
+
+
+def _asset(asset_id: uuid.UUID) -> Asset:
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        raise AssetNotFound("There is no such asset.")
+    return asset
+
+
+def _serve(request: HttpRequest, rendition: Rendition, *, vary_accept: bool) -> HttpResponseBase:
+    etag = f'"{rendition.key}"'
+    if etag in request.headers.get("If-None-Match", "") or request.headers.get("If-None-Match") == "*":
+        response: HttpResponseBase = HttpResponse(status=304)
+    elif settings.DAM_DELIVERY == "redirect":
+        url = renditions_storage().url(rendition.storage_name)
+        return _redirect(
+            url, IMMUTABLE if settings.DAM_RENDITIONS_PUBLIC else PRESIGNED_REDIRECT, vary_accept
+        )
+    elif request.method == "HEAD":
+        response = HttpResponse(content_type=rendition.content_type)
+        response["Content-Length"] = str(rendition.byte_size)
+    else:
+        response = _stream(request, rendition)
+        if response.status_code != 200:
+            return response
+    response["ETag"] = etag
+    response["Cache-Control"] = IMMUTABLE
+    _finish(response, vary_accept)
+    return response
+
+
+def _stream(request: HttpRequest, rendition: Rendition) -> HttpResponseBase:
+    try:
+        handle = renditions_storage().open(rendition.storage_name, "rb")
+    except FileNotFoundError:
+        # The row says it exists but storage lost it: forget the row, and send the client back
+        # to the same URL, whose miss path makes it again.
+        logger.warning("rendition %s missing from storage; regenerating", rendition.storage_name)
+        rendition.delete()
+        return _redirect(request.get_full_path(), "no-store")
+    response = FileResponse(handle, content_type=rendition.content_type)
+    response["Content-Length"] = str(rendition.byte_size)
+    return response
+
+
+def _redirect(url: str, cache_control: str, vary_accept: bool = False) -> HttpResponse:
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = cache_control
+    _finish(response, vary_accept)
+    return response
+
+
+def _finish(response: HttpResponseBase, vary_accept: bool) -> None:
+    for header, value in SECURITY_HEADERS.items():
+        response[header] = value
+    if vary_accept:
+        response["Vary"] = "Accept"
+
+
+def error_response(exc: DamError) -> HttpResponse:
+    response = HttpResponse(
+        f"{exc.code}: {exc.message}\n", status=exc.status, content_type="text/plain; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Error-Code"] = exc.code
+    if isinstance(exc, Overloaded):
+        response["Retry-After"] = str(exc.retry_after)
+    _finish(response, vary_accept=False)
+    return response
