@@ -11,11 +11,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest, parse_tags
 from assets.models import Asset, Tag
+from renditions import services
+from renditions.specs import Spec
+
+# Admin images are ad-hoc signed renditions, independent of the named specs editors may change.
+ADMIN_THUMB = Spec.parse("fit-120x120|format-webp")
+ADMIN_PREVIEW = Spec.parse("fit-800x800|format-webp")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -86,22 +92,61 @@ class TagAdmin(admin.ModelAdmin[Tag]):
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin[Asset]):
     form = AssetChangeForm
-    list_display = ["title_column", "format", "dimensions", "size_column", "status", "created_at"]
+    list_display = [
+        "thumbnail",
+        "title_column",
+        "format",
+        "dimensions",
+        "size_column",
+        "status",
+        "created_at",
+    ]
     list_filter = ["format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    readonly_fields = [*ORIGINAL_FIELDS, "uploaded_by", "created_at", "updated_at", "failure_reason"]
+    readonly_fields = [
+        *ORIGINAL_FIELDS, "uploaded_by", "created_at", "updated_at", "failure_reason", "renditions_preview",
+    ]  # fmt: skip
+    change_form_template = "admin/assets/asset/change_form.html"
     fieldsets = [
         (None, {"fields": ["title", "alt_text", "caption", "tag_names"]}),
         ("Rights", {"fields": ["credit", "copyright"]}),
         ("Focal point", {"fields": ["focal_x", "focal_y"], "description": "Where crops centre."}),
         ("Original", {"fields": list(ORIGINAL_FIELDS)}),
         ("State", {"fields": ["status", "failure_reason", "uploaded_by", "created_at", "updated_at"]}),
+        ("Renditions", {"fields": ["renditions_preview"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Asset]:
         return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description="")
+    def thumbnail(self, obj: Asset) -> str:
+        return thumbnail_html(services.adhoc_url(obj, ADMIN_THUMB), size=60)
+
+    @admin.display(description="Named renditions")
+    def renditions_preview(self, obj: Asset) -> str:
+        """Every named rendition through its real URL: the browser's request makes it, not the page."""
+        infos = services.named_renditions([obj])[obj.id]
+        cells = format_html_join(
+            "",
+            '<figure style="display:inline-block;margin:0 1em 1em 0;vertical-align:top">'
+            '<a href="{}" target="_blank">{}</a><figcaption><b>{}</b> {}×{} {} ({})</figcaption></figure>',
+            (
+                (info.url, thumbnail_html(info.url, size=200), name, info.width, info.height,
+                 info.content_type or "format by Accept", info.status)
+                for name, info in infos.items()
+            ),
+        )  # fmt: skip
+        return cells or "No named rendition specs yet."
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+                           ) -> HttpResponse:  # fmt: skip
+        obj = context.get("original")
+        if obj is not None:
+            context["focal_preview_url"] = services.adhoc_url(obj, ADMIN_PREVIEW)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.display(description="Title", ordering="title")
     def title_column(self, obj: Asset) -> str:

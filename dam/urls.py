@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.static import serve
+
+from renditions.views import local_rendition_file
 
 admin.site.site_header = "dam"
 admin.site.site_title = "dam"
@@ -20,7 +21,6 @@ if settings.DAM_STORAGE == "filesystem":
     urlpatterns.append(
         re_path(
             rf"^{settings.MEDIA_URL.lstrip('/')}{settings.DAM_RENDITIONS_PREFIX}/(?P<path>.+)$",
-            serve,
-            {"document_root": settings.VAR_DIR / settings.DAM_RENDITIONS_PREFIX},
+            local_rendition_file,
         )
     )

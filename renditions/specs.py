@@ -42,7 +42,9 @@ class Spec:
         text = text.strip()
         if len(text) > limits.max_length:
             raise InvalidSpec(f"The spec is longer than {limits.max_length} characters.")
-        words = [w for w in text.split("|") if w] if text else []
+        words = text.split("|") if text else []
+        if "" in words:
+            raise InvalidSpec("The spec has an empty operation (two “|” in a row, or one at an end).")
         if len(words) > limits.max_operations:
             raise InvalidSpec(f"The spec has more than {limits.max_operations} operations.")
         by_slot: dict[str, ops.Operation] = {}

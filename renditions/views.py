@@ -18,6 +18,7 @@ import uuid
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from assets.exceptions import AssetNotFound
 from assets.models import Asset
@@ -160,5 +161,13 @@ def error_response(exc: DamError) -> HttpResponse:
     response["X-Error-Code"] = exc.code
     if isinstance(exc, Overloaded):
         response["Retry-After"] = str(exc.retry_after)
+    _finish(response, vary_accept=False)
+    return response
+
+
+def local_rendition_file(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Redirect mode on local storage: the file behind the redirect (names are immutable)."""
+    response = serve(request, path, document_root=renditions_storage().location)  # type: ignore[attr-defined]
+    response["Cache-Control"] = IMMUTABLE
     _finish(response, vary_accept=False)
     return response

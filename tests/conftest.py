@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,13 @@ def s3_client(moto_endpoint: str) -> Any:
 def s3_bucket(s3_client: Any) -> str:
     name = f"dam-test-{uuid.uuid4().hex[:12]}"
     s3_client.create_bucket(Bucket=name)
+    # As the README tells operators: renditions are public (or behind a CDN), originals are not.
+    public_renditions = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                       "Resource": f"arn:aws:s3:::{name}/renditions/*"}],
+    }  # fmt: skip
+    s3_client.put_bucket_policy(Bucket=name, Policy=json.dumps(public_renditions))
     return name
 
 

@@ -1,0 +1,217 @@
+"""Delivery over HTTP semantics: headers, conditional requests, modes, errors, stale keys."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+import requests
+from django.test import Client
+from PIL import Image
+
+from assets.models import Asset
+from renditions import services
+from renditions.models import Rendition, RenditionSpec
+from renditions.signing import sign
+from renditions.specs import Spec
+
+pytestmark = pytest.mark.django_db(transaction=True)
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def test_named_rendition_is_made_on_first_request_and_served_with_immutable_headers(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings, django_assert_max_num_queries
+) -> None:
+    # given proxy mode
+    settings.DAM_DELIVERY = "proxy"
+    url = services.named_url(asset, thumb)
+    # when
+    first = client.get(url)
+    # then
+    assert first.status_code == 200
+    assert first["Content-Type"] == "image/webp"
+    assert first["Cache-Control"] == IMMUTABLE
+    assert first["X-Content-Type-Options"] == "nosniff"
+    assert first["Content-Security-Policy"] == "default-src 'none'"
+    assert "Set-Cookie" not in first
+    assert "Vary" not in first
+    image = Image.open(io.BytesIO(b"".join(first.streaming_content)))
+    assert (image.format, image.size) == ("WEBP", (40, 40))
+    assert Rendition.objects.count() == 1
+    # and a repeat is a hit: one query, no render
+    with django_assert_max_num_queries(1):
+        again = client.get(url)
+    assert again.status_code == 200 and again["ETag"] == first["ETag"]
+    assert int(again["Content-Length"]) == Rendition.objects.get().byte_size
+
+
+def test_conditional_get_and_head(client: Client, asset: Asset, thumb: RenditionSpec, settings) -> None:
+    settings.DAM_DELIVERY = "proxy"
+    url = services.named_url(asset, thumb)
+    etag = client.get(url)["ETag"]
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304 and not_modified["Cache-Control"] == IMMUTABLE
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head["Content-Length"]) > 0 and head["Content-Type"] == "image/webp"
+    assert client.post(url).status_code == 405
+
+
+def test_redirect_mode_points_at_storage_and_the_bytes_are_there(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings, storage
+) -> None:
+    # given redirect mode on either storage
+    settings.DAM_DELIVERY = "redirect"
+    # when
+    response = client.get(services.named_url(asset, thumb))
+    # then
+    assert response.status_code == 302
+    assert response["Cache-Control"] == IMMUTABLE
+    location = response["Location"]
+    if storage.kind == "s3":
+        fetched = requests.get(location, timeout=10)  # through the moto server, over HTTP
+        assert fetched.status_code == 200
+        data = fetched.content
+        key = location.split(f"/{storage.bucket}/", 1)[1]
+        assert key.startswith("renditions/")
+        assert storage.client.head_object(Bucket=storage.bucket, Key=key)["ContentType"] == "image/webp"
+    else:
+        data = b"".join(client.get(location).streaming_content)
+    assert Image.open(io.BytesIO(data)).size == (40, 40)
+
+
+def test_proxy_mode_on_both_storages(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings, storage
+) -> None:
+    settings.DAM_DELIVERY = "proxy"
+    response = client.get(services.named_url(asset, thumb))
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(b"".join(response.streaming_content))).size == (40, 40)
+    assert any(k.startswith("renditions/") for k in storage.keys())
+
+
+def test_format_auto_negotiates_and_varies_on_accept(client: Client, asset: Asset, settings) -> None:
+    settings.DAM_DELIVERY = "proxy"
+    auto = RenditionSpec.objects.create(name="auto", spec="width-60|format-auto")
+    url = services.named_url(asset, auto)
+    assert "." not in url.rsplit("/", 1)[1]
+    avif = client.get(url, HTTP_ACCEPT="image/avif,image/webp,*/*")
+    plain = client.get(url, HTTP_ACCEPT="*/*")
+    assert (avif["Content-Type"], plain["Content-Type"]) == ("image/avif", "image/jpeg")
+    assert avif["Vary"] == plain["Vary"] == "Accept"
+    assert avif["ETag"] != plain["ETag"]
+    assert Rendition.objects.count() == 2
+
+
+def test_adhoc_signed_url(client: Client, asset: Asset, settings) -> None:
+    settings.DAM_DELIVERY = "proxy"
+    response = client.get(services.adhoc_url(asset, Spec.parse("fit-30x30|format-png|grayscale")))
+    assert response.status_code == 200
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert (image.format, image.size, image.mode) == ("PNG", (30, 20), "L")
+
+
+def test_stale_keys_redirect_to_the_current_url(client: Client, asset: Asset, thumb: RenditionSpec) -> None:
+    old = services.named_url(asset, thumb)
+    assert client.get(old).status_code in (200, 302)
+    # when the focal point changes, the key changes
+    asset.focal_x, asset.focal_y = 0.2, 0.3
+    asset.save()
+    response = client.get(old)
+    assert response.status_code == 302
+    assert response["Location"] == services.named_url(asset, thumb) != old
+    # and when the spec changes
+    thumb.spec = "fill-50x50|format-webp"
+    thumb.save()
+    assert client.get(response["Location"])["Location"] == services.named_url(asset, thumb)
+
+
+def _error(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.content
+    assert response["X-Error-Code"] == code
+    assert response["Cache-Control"] == "no-store"
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.startswith(code.encode())
+
+
+def test_delivery_errors(client: Client, asset: Asset, thumb: RenditionSpec, settings) -> None:
+    good = services.named_url(asset, thumb)
+    _error(client.get(good.replace(str(asset.id), "00000000-0000-4000-8000-000000000000")), 404, "not_found")
+    _error(client.get(good.replace("/test-thumb/", "/nope/")), 404, "unknown_spec")
+    _error(client.get(good.rsplit("/", 1)[0] + "/not-a-key.webp"), 400, "invalid_spec")
+    keys = settings.DAM_URL_SIGNING_KEYS
+    for spec in ("fit-99999x1", "fit-10x10|nope", "format-webp|fit-10x10", "|".join(["grayscale"] * 9)):
+        token = sign(keys, str(asset.id), spec)
+        _error(client.get(f"/r/{asset.id}/{token}/{spec}/{'0' * 20}.webp"), 400, "invalid_spec")
+    adhoc = services.adhoc_url(asset, Spec.parse("fit-10x10"))
+    _error(client.get(adhoc.replace("fit-10x10", "fit-10x11")), 403, "bad_signature")
+    other = Asset.objects.create(
+        **{f.name: getattr(asset, f.name) for f in Asset._meta.concrete_fields if f.name != "id"}
+    )
+    _error(client.get(adhoc.replace(str(asset.id), str(other.id))), 403, "bad_signature")
+    expired = services.adhoc_url(asset, Spec.parse("fit-10x10"), expires=1_000)
+    _error(client.get(expired), 403, "bad_signature")
+    signed_crop = services.adhoc_url(asset, Spec.parse("crop-500,500,10x10"))
+    _error(client.get(signed_crop), 400, "invalid_spec")
+
+
+def test_source_missing_is_410(client: Client, asset: Asset, thumb: RenditionSpec) -> None:
+    asset.file.storage.delete(asset.file.name)
+    _error(client.get(services.named_url(asset, thumb)), 410, "source_missing")
+    assert not Rendition.objects.exists()
+
+
+def test_no_free_render_slot_is_503_with_retry_after(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings
+) -> None:
+    # given every render slot in this process is taken
+    settings.DAM_RENDER_SLOTS = 1
+    settings.DAM_RENDER_WAIT_SECONDS = 0.2
+    slots = services.RenderSlots.semaphore()
+    assert slots.acquire(timeout=1)
+    try:
+        response = client.get(services.named_url(asset, thumb))
+    finally:
+        slots.release()
+    _error(response, 503, "overloaded")
+    assert int(response["Retry-After"]) >= 1
+    assert not Rendition.objects.exists()
+
+
+def test_a_lost_rendition_file_is_made_again(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings
+) -> None:
+    settings.DAM_DELIVERY = "proxy"
+    url = services.named_url(asset, thumb)
+    client.get(url)
+    row = Rendition.objects.get()
+    services.renditions_storage().delete(row.storage_name)
+    response = client.get(url, follow=True)
+    assert response.status_code == 200
+    assert Rendition.objects.count() == 1
+
+
+def test_concurrent_threads_render_once(asset: Asset, thumb: RenditionSpec, settings, caplog) -> None:
+    # given 8 threads asking for the same missing rendition at once (SQLite or PostgreSQL)
+    settings.DAM_DELIVERY = "proxy"
+    url = services.named_url(asset, thumb)
+    barrier, statuses = threading.Barrier(8), []
+
+    def fetch() -> None:
+        from django.db import connection
+
+        barrier.wait()
+        statuses.append(Client().get(url).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    with caplog.at_level("INFO", logger="renditions.services"):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    # then one render, everyone served
+    assert statuses == [200] * 8
+    assert Rendition.objects.count() == 1
+    assert sum("rendered asset=" in r.getMessage() for r in caplog.records) == 1
