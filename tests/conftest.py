@@ -57,7 +57,7 @@ class StorageProbe:
     def __init__(self, kind: str, root: Path | None = None, client: Any = None, bucket: str = ""):
         self.kind, self.root, self.client, self.bucket = kind, root, client, bucket
 
-    def keys(self) -> set[str]:
+    def names(self) -> set[str]:
         if self.kind == "s3":
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
             return {obj["Key"] for page in pages for obj in page.get("Contents", [])}

@@ -71,7 +71,7 @@ def test_stores_on_both_storages_under_the_originals_prefix_with_distinct_keys(s
     first = ingest(io.BytesIO(data), filename="same.jpg", fields=AssetFields(tags=["News", "news "]))
     second = ingest(io.BytesIO(data), filename="same.jpg")
     # then two assets, two keys, both under the originals prefix, same checksum
-    keys = storage.keys()
+    keys = storage.names()
     assert keys == {f"originals/{first.file.name}", f"originals/{second.file.name}"}
     assert first.file.name != second.file.name
     assert first.sha256 == second.sha256
@@ -83,7 +83,7 @@ def test_path_traversal_filename_is_only_a_display_name(storage: StorageProbe) -
     asset = ingest(io.BytesIO(images.png()), filename="../../../etc/passwd\x00.png")
     assert asset.original_filename == "passwd.png"
     assert ".." not in asset.file.name and "passwd" not in asset.file.name
-    assert storage.keys() == {f"originals/{asset.file.name}"}
+    assert storage.names() == {f"originals/{asset.file.name}"}
 
 
 BAD: list[tuple[str, Callable[[], bytes], str, str]] = [
@@ -106,14 +106,14 @@ def test_bad_inputs_are_rejected_and_leave_nothing(
     storage: StorageProbe, maker: Callable[[], bytes], filename: str, code: str
 ) -> None:
     # given
-    before = storage.keys()
+    before = storage.names()
     # when
     with pytest.raises(RejectedUpload) as caught:
         ingest(io.BytesIO(maker()), filename=filename)
     # then
     assert caught.value.code == code, caught.value.message
     assert Asset.objects.count() == 0
-    assert storage.keys() == before
+    assert storage.names() == before
 
 
 def test_over_the_byte_cap_is_rejected(storage: StorageProbe, settings) -> None:
@@ -122,7 +122,7 @@ def test_over_the_byte_cap_is_rejected(storage: StorageProbe, settings) -> None:
     with pytest.raises(RejectedUpload) as caught:
         ingest(io.BytesIO(data), filename="big.jpg")
     assert caught.value.code == "file_too_large"
-    assert (Asset.objects.count(), storage.keys()) == (0, set())
+    assert (Asset.objects.count(), storage.names()) == (0, set())
 
 
 def test_pixel_cap_message_names_size_and_limit(settings) -> None:
@@ -167,11 +167,11 @@ def test_database_failure_removes_the_stored_object(storage: StorageProbe, monke
     with pytest.raises(RuntimeError):
         ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
     # then
-    assert storage.keys() == set()
+    assert storage.names() == set()
 
 
 def test_deleting_an_asset_removes_the_original_after_commit(storage: StorageProbe) -> None:
     asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
-    assert storage.keys()
+    assert storage.names()
     asset.delete()
-    assert storage.keys() == set()
+    assert storage.names() == set()

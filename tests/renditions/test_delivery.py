@@ -88,7 +88,7 @@ def test_proxy_mode_on_both_storages(
     response = client.get(services.named_url(asset, thumb))
     assert response.status_code == 200
     assert Image.open(io.BytesIO(b"".join(response.streaming_content))).size == (40, 40)
-    assert any(k.startswith("renditions/") for k in storage.keys())
+    assert any(k.startswith("renditions/") for k in storage.names())
 
 
 def test_format_auto_negotiates_and_varies_on_accept(client: Client, asset: Asset, settings) -> None:

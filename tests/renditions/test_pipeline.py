@@ -172,7 +172,7 @@ def test_filters() -> None:
     blurred = out(render(io.BytesIO(images.png((120, 80))), Spec.parse("blur-10|format-png")).data).convert(
         "RGB"
     )
-    r, g, b = blurred.getpixel((60, 40))[:3]
+    r, _g, b = blurred.getpixel((60, 40))[:3]
     assert 40 < r < 215 and 40 < b < 215  # the red/blue edge is smeared
 
 

@@ -1,0 +1,129 @@
+"""Single flight across processes: one render for many simultaneous first requests; leases expire."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+from django.utils import timezone
+from PIL import Image
+
+from assets.ingest import ingest
+from renditions import services
+from renditions.exceptions import Overloaded
+from renditions.models import RenderLease, Rendition, RenditionSpec
+from tests import images
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _serve(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DAM_VAR_DIR": str(tmp_path / "var"),
+           "DAM_SECRET_KEY": "test", "DAM_DELIVERY": "proxy", "DAM_RENDER_WAIT_SECONDS": "30",
+           "DAM_LOG_LEVEL": "INFO"}  # fmt: skip
+    log = (tmp_path / "gunicorn.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "dam.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--threads", "16", "--worker-class", "gthread", "--timeout", "60"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(100):
+        assert server.poll() is None, "gunicorn exited"
+        try:
+            requests.get(f"http://127.0.0.1:{port}/r/00000000-0000-4000-8000-000000000000/x/y", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.mark.slow
+def test_32_simultaneous_first_requests_from_two_processes_render_once(tmp_path: Path) -> None:
+    # given an asset with a missing rendition, and gunicorn with 2 worker processes on this database
+    asset = ingest(io.BytesIO(images.jpeg((1600, 1200))), filename="big.jpg")
+    spec = RenditionSpec.objects.create(name="once", spec="fill-300x200|format-webp")
+    url = services.named_url(asset, spec)
+    port = _free_port()
+    server = _serve(tmp_path, port)
+    try:
+        _wait_until_up(port, server)
+        barrier, results = threading.Barrier(32), []
+
+        def fetch() -> None:
+            barrier.wait()
+            response = requests.get(f"http://127.0.0.1:{port}{url}", timeout=60)
+            results.append((response.status_code, response.content))
+
+        # when 32 clients ask at the same instant
+        threads = [threading.Thread(target=fetch) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # then every request got the same, correct image, and exactly one process rendered it
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert [status for status, _ in results] == [200] * 32, log[-3000:]
+    assert len({body for _, body in results}) == 1
+    assert Image.open(io.BytesIO(results[0][1])).size == (300, 200)
+    assert log.count("rendered asset=") == 1, log[-3000:]
+    assert log.count("Booting worker") == 2  # two processes competed for the render
+    assert Rendition.objects.count() == 1
+    assert not RenderLease.objects.exists()
+
+
+def test_an_expired_lease_is_taken_over(settings) -> None:
+    # given a lease left behind by a process that died mid-render
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    target = services.Target.build(asset, "width-50|format-png")
+    RenderLease.objects.create(name=f"{asset.id}/{target.key}", owner="dead",
+                               expires_at=timezone.now() - timedelta(seconds=1))  # fmt: skip
+    # when
+    rendition = services.get_or_generate(target)
+    # then
+    assert rendition.width == 50
+    assert not RenderLease.objects.exists()
+
+
+def test_a_live_lease_makes_others_wait_then_503(settings) -> None:
+    # given a lease held by a live (slow) renderer
+    settings.DAM_RENDER_WAIT_SECONDS = 0.3
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    target = services.Target.build(asset, "width-50|format-png")
+    RenderLease.objects.create(name=f"{asset.id}/{target.key}", owner="alive",
+                               expires_at=timezone.now() + timedelta(seconds=60))  # fmt: skip
+    # when / then
+    started = time.monotonic()
+    with pytest.raises(Overloaded):
+        services.get_or_generate(target)
+    assert time.monotonic() - started >= 0.3
+    assert not Rendition.objects.exists()
