@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from assets.exceptions import SourceMissing
@@ -153,6 +154,52 @@ class Target:
 
 def find(asset_id: uuid.UUID | str, key: str) -> Rendition | None:
     return Rendition.objects.filter(asset_id=asset_id, key=key).first()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What serving a generated rendition needs, and nothing more."""
+
+    key: str
+    storage_name: str
+    content_type: str
+    byte_size: int
+
+    @classmethod
+    def of(cls, rendition: Rendition) -> Stored:
+        return cls(rendition.key, rendition.storage_name, rendition.content_type, rendition.byte_size)
+
+
+_HIT_SQL = """
+    SELECT r.storage_name, r.content_type, r.byte_size, a.sha256, a.focal_x, a.focal_y, {spec}
+    FROM {rendition} r JOIN {asset} a ON a.id = r.asset_id {join}
+    WHERE r.asset_id = %s AND r.key = %s {where}
+"""
+
+
+def lookup_hit(
+    asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = ""
+) -> Stored | None:
+    """The warm path: one indexed query (raw SQL: the ORM's compile step cost more than the
+    query itself), then the check that the URL's key is still the current one."""
+    named = name is not None
+    sql = _HIT_SQL.format(
+        rendition=Rendition._meta.db_table, asset=Asset._meta.db_table,
+        spec="s.spec" if named else "''",
+        join=f"JOIN {RenditionSpec._meta.db_table} s ON s.id = r.spec_id" if named else "",
+        where="AND s.name = %s" if named else "",
+    )  # fmt: skip
+    connection = connections[Rendition.objects.db]
+    params: list[Any] = [Asset._meta.pk.get_db_prep_value(asset_id, connection), filename]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, name] if named else params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    storage_name, content_type, byte_size, checksum, fx, fy, named_spec = row
+    focal = None if fx is None or fy is None else (fx, fy)
+    current = rendition_key(named_spec if named else spec, checksum=checksum, focal_point=focal)
+    return Stored(filename, storage_name, content_type, byte_size) if filename.startswith(current) else None
 
 
 # --- get or generate ------------------------------------------------------------------------------

@@ -41,13 +41,8 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Polic
 @require_safe
 def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filename: str) -> HttpResponseBase:
     try:
-        key = _parse_filename(filename)
-        hit = (
-            Rendition.objects.select_related("asset", "spec")
-            .filter(asset_id=asset_id, key=filename, spec__name=name)
-            .first()
-        )
-        if hit and hit.spec and services.url_key(hit.asset, hit.spec.spec) == key:
+        _parse_filename(filename)
+        if hit := services.lookup_hit(asset_id, filename, name=name):
             return _serve(request, hit, vary_accept=False)
         asset = _asset(asset_id)
         named = RenditionSpec.objects.filter(name=name).first()
@@ -59,9 +54,8 @@ def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filena
         target = services.Target.build(
             asset, named.spec, accept=request.headers.get("Accept", ""), named=named
         )
-        return _serve(
-            request, services.get_or_generate(target), vary_accept=services.parsed(named).is_auto_format
-        )
+        made = services.Stored.of(services.get_or_generate(target))
+        return _serve(request, made, vary_accept=services.parsed(named).is_auto_format)
     except DamError as exc:
         return error_response(exc)
 
@@ -73,18 +67,17 @@ def adhoc_rendition(
     try:
         signing.verify(settings.DAM_URL_SIGNING_KEYS, token, str(asset_id), spec, now=time.time())
         parsed = Spec.parse_canonical(spec, spec_limits())
-        key = _parse_filename(filename)
-        if not parsed.is_auto_format:
-            hit = Rendition.objects.select_related("asset").filter(asset_id=asset_id, key=filename).first()
-            if hit and services.url_key(hit.asset, spec) == key:
-                return _serve(request, hit, vary_accept=False)
+        _parse_filename(filename)
+        if not parsed.is_auto_format and (hit := services.lookup_hit(asset_id, filename, spec=spec)):
+            return _serve(request, hit, vary_accept=False)
         asset = _asset(asset_id)
         expires = int(token.split("-")[1]) if "-" in token else None
         current = services.adhoc_url(asset, parsed, expires=expires)
         if not current.endswith(f"/{filename}"):
             return _redirect(current, STALE_REDIRECT)
         target = services.Target.build(asset, spec, accept=request.headers.get("Accept", ""))
-        return _serve(request, services.get_or_generate(target), vary_accept=parsed.is_auto_format)
+        made = services.Stored.of(services.get_or_generate(target))
+        return _serve(request, made, vary_accept=parsed.is_auto_format)
     except DamError as exc:
         return error_response(exc)
 
@@ -103,7 +96,7 @@ def _asset(asset_id: uuid.UUID) -> Asset:
     return asset
 
 
-def _serve(request: HttpRequest, rendition: Rendition, *, vary_accept: bool) -> HttpResponseBase:
+def _serve(request: HttpRequest, rendition: services.Stored, *, vary_accept: bool) -> HttpResponseBase:
     etag = f'"{rendition.key}"'
     if etag in request.headers.get("If-None-Match", "") or request.headers.get("If-None-Match") == "*":
         response: HttpResponseBase = HttpResponse(status=304)
@@ -125,14 +118,15 @@ def _serve(request: HttpRequest, rendition: Rendition, *, vary_accept: bool) -> 
     return response
 
 
-def _stream(request: HttpRequest, rendition: Rendition) -> HttpResponseBase:
+def _stream(request: HttpRequest, rendition: services.Stored) -> HttpResponseBase:
     try:
         handle = renditions_storage().open(rendition.storage_name, "rb")
     except FileNotFoundError:
         # The row says it exists but storage lost it: forget the row, and send the client back
         # to the same URL, whose miss path makes it again.
         logger.warning("rendition %s missing from storage; regenerating", rendition.storage_name)
-        rendition.delete()
+        for row in Rendition.objects.filter(storage_name=rendition.storage_name):
+            row.delete()
         return _redirect(request.get_full_path(), "no-store")
     response = FileResponse(handle, content_type=rendition.content_type)
     response["Content-Length"] = str(rendition.byte_size)

@@ -236,3 +236,10 @@ def test_unmap_box_agrees_with_pillow(orientation: int) -> None:
     back = unmap_box(tuple(float(v) for v in bbox), stored.size, [method])  # type: ignore[arg-type]
     # then it is where the pixels are stored
     assert back == (2, 3, 7, 9)
+
+
+def test_draft_rounding_never_pushes_the_box_outside_the_image() -> None:
+    # 1004/8 rounds up by half a pixel, 1000/8 not at all: the axes scale differently
+    source = images.jpeg((1004, 1000))
+    result = render(io.BytesIO(source), Spec.parse("width-50|format-png"))
+    assert (result.width, result.height) == (50, 50)
