@@ -168,6 +168,8 @@ DAM_RENDER_WAIT_SECONDS = env.float("DAM_RENDER_WAIT_SECONDS", default=10.0)
 DAM_RENDER_LEASE_SECONDS = env.float("DAM_RENDER_LEASE_SECONDS", default=60.0)
 # Frames × output pixels an animated rendition may hold; past it, only the first frame is kept.
 DAM_MAX_ANIMATION_PIXELS = env.int("DAM_MAX_ANIMATION_PIXELS", default=50_000_000)
+# Per-process memo of warm hits (immutable facts), so repeats skip the database. 0 disables.
+DAM_HIT_CACHE_SECONDS = env.float("DAM_HIT_CACHE_SECONDS", default=60.0)
 # "redirect": 302 to the storage/CDN URL. "proxy": stream the bytes (put a CDN in front).
 DAM_DELIVERY = env.str("DAM_DELIVERY", default="redirect" if DAM_STORAGE == "s3" else "proxy")
 # HMAC keys for ad-hoc rendition URLs; the first signs, all verify (rotation).

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -177,11 +178,57 @@ _HIT_SQL = """
 """
 
 
+class HitCache:
+    """A small per-process memo of warm hits (DAM_HIT_CACHE_SECONDS; 0 turns it off).
+
+    Safe because what it remembers is immutable: the bytes behind a key never change. The only
+    cost is that for up to the TTL an old URL keeps serving its old bytes after a focal point or
+    spec edit, rather than redirecting, which a CDN in front (a year of ``immutable``) does anyway.
+    """
+
+    max_entries = 50_000
+    _entries: OrderedDict[tuple[object, ...], tuple[float, Stored]] = OrderedDict()
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, key: tuple[object, ...]) -> Stored | None:
+        with cls._lock:
+            entry = cls._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    @classmethod
+    def put(cls, key: tuple[object, ...], value: Stored) -> None:
+        ttl = settings.DAM_HIT_CACHE_SECONDS
+        if ttl <= 0:
+            return
+        with cls._lock:
+            cls._entries[key] = (time.monotonic() + ttl, value)
+            if len(cls._entries) > cls.max_entries:
+                cls._entries.popitem(last=False)
+
+    @classmethod
+    def clear(cls) -> None:
+        with cls._lock:
+            cls._entries.clear()
+
+
 def lookup_hit(
     asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = ""
 ) -> Stored | None:
-    """The warm path: one indexed query (raw SQL: the ORM's compile step cost more than the
-    query itself), then the check that the URL's key is still the current one."""
+    """The warm path: the hit cache, else one indexed query (raw SQL: the ORM's compile step cost
+    more than the query itself), then the check that the URL's key is still the current one."""
+    memo_key = (asset_id, filename, name, spec)
+    if (memo := HitCache.get(memo_key)) is not None:
+        return memo
+    found = _query_hit(asset_id, filename, name=name, spec=spec)
+    if found is not None:
+        HitCache.put(memo_key, found)
+    return found
+
+
+def _query_hit(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: str) -> Stored | None:
     named = name is not None
     sql = _HIT_SQL.format(
         rendition=Rendition._meta.db_table, asset=Asset._meta.db_table,

@@ -99,3 +99,12 @@ def storage(request: pytest.FixtureRequest) -> StorageProbe:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: LazySettings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def no_hit_cache(settings: LazySettings) -> None:
+    """Tests see the database's truth at once; test_delivery exercises the cache on purpose."""
+    from renditions.services import HitCache
+
+    settings.DAM_HIT_CACHE_SECONDS = 0
+    HitCache.clear()

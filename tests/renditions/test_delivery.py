@@ -215,3 +215,17 @@ def test_concurrent_threads_render_once(asset: Asset, thumb: RenditionSpec, sett
     assert statuses == [200] * 8
     assert Rendition.objects.count() == 1
     assert sum("rendered asset=" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_warm_hits_are_memoised_per_process(client: Client, asset: Asset, thumb: RenditionSpec, settings,
+                                            django_assert_num_queries) -> None:  # fmt: skip
+    # given the hit cache on, and a generated rendition
+    settings.DAM_HIT_CACHE_SECONDS = 60
+    settings.DAM_DELIVERY = "redirect"
+    url = services.named_url(asset, thumb)
+    client.get(url)
+    client.get(url)  # the first hit fills the cache
+    # when / then: no query at all
+    with django_assert_num_queries(0):
+        response = client.get(url)
+    assert response.status_code == 302 and response["Cache-Control"] == IMMUTABLE
