@@ -75,7 +75,9 @@ class StorageProbe:
 def filesystem_storage(settings: LazySettings, tmp_path: Path) -> StorageProbe:
     """Every test starts on its own empty local storage."""
     root = tmp_path / "var"
-    settings.STORAGES = {**settings.STORAGES, **filesystem_storages(root)}
+    # The manifest storage needs `collectstatic` first; a fresh clone's tests must not.
+    static = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {**settings.STORAGES, **filesystem_storages(root), **static}
     return StorageProbe("filesystem", root=root)
 
 
