@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run setup test lint format typecheck bench clean
+.PHONY: run setup test lint format typecheck bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("dam needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -41,6 +41,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+schema: $(STAMP)  ## regenerate the committed OpenAPI schema (a test fails when it is stale)
+	$(PY) manage.py spectacular --file docs/openapi.yaml --validate
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

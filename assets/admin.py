@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest, parse_tags
-from assets.models import Asset, Tag
+from assets.models import ApiKey, Asset, Tag, Upload
 from renditions import services
 from renditions.specs import Spec
 
@@ -82,6 +82,42 @@ ORIGINAL_FIELDS = [
     "id", "original_filename", "format", "content_type", "dimensions", "size_column",
     "frame_count", "mode", "has_icc", "has_alpha", "sha256", "exif",
 ]  # fmt: skip
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
+    list_display = ["name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["read_only"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    fields = ["name", "read_only", "prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: forms.ModelForm[ApiKey], change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        issued, raw = ApiKey.issue(obj.name, read_only=obj.read_only)
+        obj.pk, obj.prefix, obj.hashed_key = issued.pk, issued.prefix, issued.hashed_key
+        self.message_user(request, f"The new key (shown only now; copy it): {raw}", messages.WARNING)
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} key(s).")
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin[Upload]):
+    list_display = ["filename", "status", "error_code", "byte_size", "asset", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in Upload._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Tag)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
@@ -20,6 +21,7 @@ from django.db import transaction
 
 from assets.models import Asset, Tag
 from assets.validators import Inspection, Limits, inspect_upload, safe_display_name
+from dam.errors import Overloaded
 from dam.storage import originals_storage
 
 logger = logging.getLogger(__name__)
@@ -69,9 +71,13 @@ def ingest(
     inspection = inspect_upload(fileobj, limits_from_settings())
     asset = _build_asset(inspection, filename, fields, uploaded_by)
     fileobj.seek(0)
-    stored_name = originals_storage().save(
-        Asset.storage_key(asset.id, inspection.facts.extension), File(fileobj)
-    )
+    try:
+        stored_name = originals_storage().save(
+            Asset.storage_key(asset.id, inspection.facts.extension), File(fileobj)
+        )
+    except (BotoCoreError, ClientError) as exc:
+        logger.exception("storage refused the original of asset %s", asset.id)
+        raise Overloaded("Storage is unavailable; try again shortly.") from exc
     try:
         with transaction.atomic():
             asset.file.name = stored_name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -110,3 +112,68 @@ class Asset(models.Model):
     def storage_key(asset_id: uuid.UUID, extension: str) -> str:
         """Where an original lives: server-chosen, unique per asset, never the client's name."""
         return f"{asset_id.hex[:2]}/{asset_id}.{extension}"
+
+
+class ApiKey(models.Model):
+    """A machine client's key. Only its SHA-256 is stored; the key itself is shown once."""
+
+    PREFIX = "dam_"
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="Identifies the key in logs and lists."
+    )
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    read_only = models.BooleanField(default=False, help_text="May read, never write.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="Set to revoke; revoked keys get 401.")
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest(raw: str) -> str:
+        # Keys are 256 random bits: a fast hash is enough (no dictionary to attack, unlike passwords).
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, name: str, *, read_only: bool = False) -> tuple[ApiKey, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        key = cls.objects.create(name=name, prefix=raw[:12], hashed_key=cls.digest(raw), read_only=read_only)
+        return key, raw
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Upload(models.Model):
+    """A direct upload: the client sends the bytes to storage, then calls ``complete``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        COMPLETE = "complete"
+        REJECTED = "rejected"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    byte_size = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=32, blank=True)
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def storage_name(self) -> str:
+        return str(self.id)

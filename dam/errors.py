@@ -23,3 +23,14 @@ class DamError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class Overloaded(DamError):
+    """No capacity right now (render slots, storage or broker unreachable). Retry shortly."""
+
+    code = "overloaded"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 2):
+        super().__init__(message)
+        self.retry_after = retry_after

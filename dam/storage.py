@@ -28,12 +28,14 @@ class AliasedStorage(LazyObject):
 
 originals = AliasedStorage("originals")
 renditions = AliasedStorage("renditions")
+uploads = AliasedStorage("uploads")
 
 
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting == "STORAGES":
         originals.reset()
         renditions.reset()
+        uploads.reset()
 
 
 setting_changed.connect(_reset, dispatch_uid="dam.storage.reset")
@@ -45,3 +47,7 @@ def originals_storage() -> Storage:
 
 def renditions_storage() -> Storage:
     return renditions  # type: ignore[return-value]
+
+
+def uploads_storage() -> Storage:
+    return uploads  # type: ignore[return-value]

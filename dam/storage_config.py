@@ -30,6 +30,7 @@ def s3_storages(
     renditions_bucket: str | None = None,
     originals_prefix: str = "originals",
     renditions_prefix: str = "renditions",
+    uploads_prefix: str = "uploads",
     region: str | None = None,
     endpoint_url: str | None = None,
     cdn_domain: str | None = None,
@@ -43,7 +44,7 @@ def s3_storages(
         "client_config": client_config or s3_client_config(),
         "default_acl": None,
     }
-    originals = {
+    originals: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             **common,
@@ -68,7 +69,11 @@ def s3_storages(
             "object_parameters": {"CacheControl": IMMUTABLE},
         },
     }
-    return {"default": originals, "originals": originals, "renditions": renditions}
+    uploads = {  # direct uploads land here, quarantined, until `complete` validates them
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**originals["OPTIONS"], "location": uploads_prefix, "object_parameters": {}},
+    }
+    return {"default": originals, "originals": originals, "renditions": renditions, "uploads": uploads}
 
 
 def filesystem_storages(
@@ -76,6 +81,7 @@ def filesystem_storages(
     *,
     originals_prefix: str = "originals",
     renditions_prefix: str = "renditions",
+    uploads_prefix: str = "uploads",
     media_url: str = "/media/",
 ) -> dict[str, dict[str, Any]]:
     originals = {
@@ -90,4 +96,8 @@ def filesystem_storages(
             "allow_overwrite": True,
         },
     }
-    return {"default": originals, "originals": originals, "renditions": renditions}
+    uploads = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(var_dir / uploads_prefix)},
+    }
+    return {"default": originals, "originals": originals, "renditions": renditions, "uploads": uploads}

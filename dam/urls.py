@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from renditions.views import local_rendition_file
 
@@ -10,8 +11,14 @@ admin.site.site_header = "dam"
 admin.site.site_title = "dam"
 admin.site.index_title = "Digital assets"
 
+handler404 = "dam.api.not_found"
+handler500 = "dam.api.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(("assets.api.urls", "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("renditions.urls")),
 ]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dam.errors import DamError
+from dam.errors import DamError, Overloaded
+
+__all__ = ["BadSignature", "InvalidSpec", "Overloaded", "RenderFailed", "UnknownSpec"]
 
 
 class InvalidSpec(DamError):
@@ -27,14 +29,3 @@ class RenderFailed(DamError):
 
     code = "invalid_spec"
     status = 400
-
-
-class Overloaded(DamError):
-    """No render slot, or another process's render, finished in time. Try again shortly."""
-
-    code = "overloaded"
-    status = 503
-
-    def __init__(self, message: str, *, retry_after: int = 2):
-        super().__init__(message)
-        self.retry_after = retry_after

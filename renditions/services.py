@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connections, transaction
@@ -92,10 +92,12 @@ class RenditionInfo:
                 "content_type": self.content_type, "status": self.status}  # fmt: skip
 
 
-def named_renditions(assets: Iterable[Asset], *, base: str = "") -> dict[uuid.UUID, dict[str, RenditionInfo]]:
+def named_renditions(
+    assets: Iterable[Asset], *, base: str = "", specs: list[RenditionSpec] | None = None
+) -> dict[uuid.UUID, dict[str, RenditionInfo]]:
     """Every named rendition of every asset: two queries for the whole page, no storage call."""
     assets = list(assets)
-    specs = list(RenditionSpec.objects.all())
+    specs = list(RenditionSpec.objects.all()) if specs is None else specs
     made = set(Rendition.objects.for_assets([a.id for a in assets]).values_list("asset_id", "key").iterator())
     result: dict[uuid.UUID, dict[str, RenditionInfo]] = {}
     for asset in assets:
@@ -370,6 +372,8 @@ class _fetch_original:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                 raise SourceMissing("The original of this asset is missing from storage.") from exc
+            raise Overloaded("Storage is unavailable; try again shortly.") from exc
+        except BotoCoreError as exc:  # endpoint unreachable, timeouts
             raise Overloaded("Storage is unavailable; try again shortly.") from exc
         self.local.seek(0)
         return self.local

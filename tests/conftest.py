@@ -110,3 +110,19 @@ def no_hit_cache(settings: LazySettings) -> None:
 
     settings.DAM_HIT_CACHE_SECONDS = 0
     HitCache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_specs(request: pytest.FixtureRequest) -> None:
+    """The seeded named specs, for every database test: a transactional test's flush removes what
+    the data migration added, and later tests must not depend on the order they run in."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    import importlib
+
+    from renditions.models import RenditionSpec
+
+    request.getfixturevalue("db") if "transactional_db" not in request.fixturenames else None
+    seeded = importlib.import_module("renditions.migrations.0002_default_specs")
+    for name, spec, description in seeded.DEFAULTS:
+        RenditionSpec.objects.get_or_create(name=name, defaults={"spec": spec, "description": description})

@@ -1,0 +1,231 @@
+"""JSON shapes of the API: snake_case, ISO 8601 UTC, string ids, absolute and stable URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assets.ingest import AssetFields, parse_tags
+from assets.models import Asset, Upload
+from renditions import pipeline
+from renditions.models import RenditionSpec
+from renditions.services import RenditionInfo, parsed
+
+
+@extend_schema_field({"type": "object", "nullable": True, "properties": {
+    "x": {"type": "number", "minimum": 0, "maximum": 1}, "y": {"type": "number", "minimum": 0, "maximum": 1}}})  # fmt: skip
+class FocalPointField(serializers.Field):
+    """``{"x": 0.5, "y": 0.3}`` (0..1, from the top-left), ``null``, or ``"0.5,0.3"`` in a form."""
+
+    def to_representation(self, value: Asset) -> dict[str, float] | None:
+        point = value.focal_point
+        return None if point is None else {"x": point[0], "y": point[1]}
+
+    def to_internal_value(self, data: Any) -> tuple[float, float] | None:
+        if data in (None, ""):
+            return None
+        try:
+            if isinstance(data, str):
+                x, y = (float(v) for v in data.split(","))
+            else:
+                x, y = float(data["x"]), float(data["y"])
+        except (ValueError, TypeError, KeyError) as exc:
+            raise serializers.ValidationError('Expected {"x": 0..1, "y": 0..1} or "x,y".') from exc
+        if not (0 <= x <= 1 and 0 <= y <= 1):
+            raise serializers.ValidationError("x and y must be between 0 and 1.")
+        return (x, y)
+
+
+class TagsField(serializers.ListField):
+    """A list of tags; in a form also ``tags=a&tags=b`` or one ``"a, b"``."""
+
+    child = serializers.CharField(max_length=64)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, str):
+            data = parse_tags(data)
+        elif isinstance(data, list) and len(data) == 1 and isinstance(data[0], str) and "," in data[0]:
+            data = parse_tags(data[0])
+        return sorted({t.strip().lower() for t in super().to_internal_value(data) if t.strip()})
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    content_type = serializers.CharField(
+        allow_null=True, help_text="null for format-auto (depends on Accept)"
+    )
+    status = serializers.ChoiceField(choices=["ready", "pending"], help_text="pending: made on first request")
+
+
+class AssetSerializer(serializers.ModelSerializer[Asset]):
+    id = serializers.CharField(read_only=True)
+    filename = serializers.CharField(source="original_filename", read_only=True)
+    checksum = serializers.CharField(source="sha256", read_only=True, help_text="SHA-256 of the original")
+    tags = serializers.SerializerMethodField()
+    focal_point = FocalPointField(source="*", read_only=True)
+    renditions = serializers.SerializerMethodField()
+    srcset = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "filename",
+                  "content_type", "format", "byte_size", "checksum", "width", "height", "frame_count",
+                  "has_alpha", "exif", "focal_point", "status", "failure_reason", "created_at",
+                  "updated_at", "renditions", "srcset"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_tags(self, asset: Asset) -> list[str]:
+        return [tag.name for tag in asset.tags.all()]  # prefetched
+
+    def _renditions(self, asset: Asset) -> dict[str, RenditionInfo]:
+        return dict(self.context["renditions"].get(asset.id, {}))
+
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Rendition"}}
+    )
+    def get_renditions(self, asset: Asset) -> dict[str, dict[str, object]]:
+        return {name: info.as_dict() for name, info in self._renditions(asset).items()}
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"},
+                          "example": {"image/webp": "https://…/small/….webp 480w, https://…/medium/….webp 960w"}})  # fmt: skip
+    def get_srcset(self, asset: Asset) -> dict[str, str]:
+        """Per content type, the ratio-keeping named renditions as a ready ``srcset`` value."""
+        specs = {s.name: s for s in self.context["specs"]}
+        by_type: dict[str, list[tuple[int, str]]] = {}
+        for name, info in self._renditions(asset).items():
+            named = specs.get(name)
+            if named is None or info.width is None or info.content_type is None or _crops(named):
+                continue
+            by_type.setdefault(info.content_type, []).append((info.width, info.url))
+        return {kind: ", ".join(f"{url} {width}w" for width, url in sorted(set(entries)))
+                for kind, entries in by_type.items()}  # fmt: skip
+
+
+def _crops(named: RenditionSpec) -> bool:
+    from renditions import operations as ops
+
+    spec = parsed(named)
+    return spec.has(ops.Fill) or spec.has(ops.Pad) or spec.has(ops.Crop)
+
+
+class AssetCreateSerializer(serializers.Serializer):
+    # Empty files reach ingest, which answers with the stable `empty_file` code.
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="The image (multipart). Validated by content."
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    caption = serializers.CharField(required=False, allow_blank=True)
+    credit = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    copyright = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    tags = TagsField(required=False)
+    focal_point = FocalPointField(required=False, allow_null=True)
+
+    def asset_fields(self) -> AssetFields:
+        return fields_from(self.validated_data)
+
+
+class AssetUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    caption = serializers.CharField(required=False, allow_blank=True)
+    credit = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    copyright = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    tags = TagsField(required=False)
+    focal_point = FocalPointField(required=False, allow_null=True)
+
+
+def fields_from(data: dict[str, Any]) -> AssetFields:
+    point = data.get("focal_point")
+    return AssetFields(
+        title=data.get("title", ""), alt_text=data.get("alt_text", ""), caption=data.get("caption", ""),
+        credit=data.get("credit", ""), copyright=data.get("copyright", ""), tags=data.get("tags", []),
+        focal_x=point[0] if point else None, focal_y=point[1] if point else None,
+    )  # fmt: skip
+
+
+class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
+    width = serializers.SerializerMethodField(
+        help_text="Output width when the spec fixes it (fill, pad, fit-box max)"
+    )
+    height = serializers.SerializerMethodField()
+    format = serializers.SerializerMethodField(
+        help_text="jpeg, png, webp, avif, gif, auto, or null (source's)"
+    )
+
+    class Meta:
+        model = RenditionSpec
+        fields = ["name", "spec", "description", "eager", "width", "height", "format"]
+
+    def _box(self, named: RenditionSpec) -> tuple[int | None, int | None]:
+        from renditions import operations as ops
+
+        spec = parsed(named)
+        if box := spec.get(ops.Fill) or spec.get(ops.Pad) or spec.get(ops.Fit):
+            return box.width, box.height
+        if width := spec.get(ops.Width):
+            return width.width, None
+        if height := spec.get(ops.Height):
+            return None, height.height
+        return None, None
+
+    def get_width(self, named: RenditionSpec) -> int | None:
+        return self._box(named)[0]
+
+    def get_height(self, named: RenditionSpec) -> int | None:
+        return self._box(named)[1]
+
+    def get_format(self, named: RenditionSpec) -> str | None:
+        return parsed(named).format_name
+
+
+class UrlsRequestSerializer(serializers.Serializer):
+    specs = serializers.ListField(child=serializers.CharField(max_length=512), min_length=1, max_length=50)
+    expires_in = serializers.IntegerField(required=False, min_value=1, max_value=10 * 365 * 86400,
+                                          help_text="Seconds; omit for URLs that never expire")  # fmt: skip
+
+
+class SignedUrlSerializer(serializers.Serializer):
+    spec = serializers.CharField(help_text="The canonical form of the requested spec")
+    url = serializers.URLField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    content_type = serializers.CharField(allow_null=True)
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    filename = serializers.CharField(max_length=255)
+    content_type = serializers.CharField(max_length=100)
+    byte_size = serializers.IntegerField(min_value=0)
+
+
+class UploadSerializer(serializers.ModelSerializer[Upload]):
+    id = serializers.CharField(read_only=True)
+    asset_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Upload
+        fields = ["id", "filename", "content_type", "byte_size", "status", "error_code", "asset_id",
+                  "created_at", "expires_at"]  # fmt: skip
+
+    def get_asset_id(self, upload: Upload) -> str | None:
+        return str(upload.asset_id) if upload.asset_id else None
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class UploadInstructions(serializers.Serializer):
+    method = serializers.CharField()
+    url = serializers.URLField()
+    fields = serializers.DictField(child=serializers.CharField(), help_text="Send these form fields first")  # type: ignore[assignment]
+    file_field = serializers.CharField(help_text="The form field name for the file (last)")
+    expires_at = serializers.DateTimeField()
+
+
+def output_content_type(named: RenditionSpec, fmt: str) -> str | None:
+    spec = parsed(named)
+    return None if spec.is_auto_format else pipeline.CONTENT_TYPES[pipeline.output_format(spec, fmt)]

@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from assets.api import views
+
+router = SimpleRouter()
+router.register("assets", views.AssetViewSet, basename="asset")
+router.register("rendition-specs", views.RenditionSpecViewSet, basename="rendition-spec")
+router.register("uploads", views.UploadViewSet, basename="upload")
+
+urlpatterns = router.urls
