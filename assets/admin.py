@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest, parse_tags
-from assets.models import ApiKey, Asset, Tag, Upload
+from assets.models import ApiKey, Asset, Tag, Upload, WebhookDelivery, WebhookEndpoint
 from renditions import services
 from renditions.specs import Spec
 
@@ -115,6 +115,46 @@ class UploadAdmin(admin.ModelAdmin[Upload]):
     list_display = ["filename", "status", "error_code", "byte_size", "asset", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in Upload._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class WebhookDeliveryInline(admin.TabularInline[WebhookDelivery, WebhookEndpoint]):
+    model = WebhookDelivery
+    fields = ["created_at", "event", "attempts", "response_status", "error", "delivered_at"]
+    readonly_fields = ["created_at", "event", "attempts", "response_status", "error", "delivered_at"]
+    extra = 0
+    max_num = 0
+    ordering = ["-created_at"]
+    show_change_link = True
+
+
+class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
+    events = forms.MultipleChoiceField(
+        choices=WebhookEndpoint.Event.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every event.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "secret", "events", "active"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
+    form = WebhookEndpointForm
+    list_display = ["url", "events", "active", "created_at"]
+    inlines = [WebhookDeliveryInline]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+    list_display = ["event", "endpoint", "attempts", "response_status", "error", "delivered_at", "created_at"]
+    list_filter = ["event", "response_status"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -26,7 +26,9 @@ from dam.storage import originals_storage
 
 logger = logging.getLogger(__name__)
 
-# Hooks run after an asset's row commits (the rendition app queues eager renditions here).
+# Hooks the rendition app registers (assets does not import renditions): before the row is
+# saved (mark it `processing` when eager specs exist), and after it commits (queue them).
+before_save: list[Callable[[Asset], None]] = []
 after_ingest: list[Callable[[Asset], None]] = []
 
 
@@ -81,6 +83,8 @@ def ingest(
     try:
         with transaction.atomic():
             asset.file.name = stored_name
+            for prepare in before_save:
+                prepare(asset)
             asset.save(force_insert=True)
             asset.tags.set(_tags(fields.tags))
             for hook in after_ingest:

@@ -177,3 +177,46 @@ class Upload(models.Model):
     @property
     def storage_name(self) -> str:
         return str(self.id)
+
+
+class WebhookEndpoint(models.Model):
+    """Where dam tells the consuming app that something happened (configured in the admin)."""
+
+    class Event(models.TextChoices):
+        ASSET_READY = "asset.ready"
+        ASSET_FAILED = "asset.failed"
+        ASSET_DELETED = "asset.deleted"
+
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128, help_text="Shared secret for the X-Dam-Signature HMAC.")
+    events = models.JSONField(default=list, help_text="Event names; empty means all events.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event: str) -> bool:
+        return self.active and (not self.events or event in self.events)
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one endpoint, with what the endpoint answered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=32)
+    payload = models.JSONField()
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from assets import webhooks
 from assets.models import Asset
 from dam.storage import originals_storage
 
@@ -29,3 +30,5 @@ def delete_file_on_commit(storage_alias_getter: Any, name: str) -> None:
 @receiver(post_delete, sender=Asset, dispatch_uid="assets.delete_original")
 def _delete_original(sender: type[Asset], instance: Asset, **kwargs: Any) -> None:
     delete_file_on_commit(originals_storage, instance.file.name)
+    asset_id = str(instance.pk)
+    transaction.on_commit(lambda: webhooks.emit("asset.deleted", {"asset": {"id": asset_id}}))

@@ -216,6 +216,31 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# --- background work (Celery) ------------------------------------------------------------------
+# No broker (the embedded default): tasks run in-process, after commit. Redis in production.
+DAM_BROKER_URL = env.str("DAM_BROKER_URL", default="")
+CELERY_BROKER_URL = DAM_BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not DAM_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]  # never pickle (django-imagekit's Celery backend does)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a killed worker's task runs again...
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ...including on SIGKILL / OOM
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: don't hoard messages another worker could run
+# A task must finish (or be killed) well before the broker would hand it to another worker.
+DAM_BROKER_VISIBILITY_TIMEOUT = env.int("DAM_BROKER_VISIBILITY_TIMEOUT", default=3600)
+CELERY_TASK_TIME_LIMIT = env.int("DAM_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
+if CELERY_TASK_TIME_LIMIT >= DAM_BROKER_VISIBILITY_TIMEOUT:
+    raise environ.ImproperlyConfigured("DAM_TASK_TIME_LIMIT must be below DAM_BROKER_VISIBILITY_TIMEOUT")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": DAM_BROKER_VISIBILITY_TIMEOUT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+DAM_TASK_MAX_RETRIES = env.int("DAM_TASK_MAX_RETRIES", default=5)
+DAM_WEBHOOK_TIMEOUT = env.float("DAM_WEBHOOK_TIMEOUT", default=5.0)
+
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

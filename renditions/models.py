@@ -73,7 +73,13 @@ class Rendition(models.Model):
     spec = models.ForeignKey(RenditionSpec, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="renditions", help_text="Empty for ad-hoc specs.")  # fmt: skip
     key = models.CharField(max_length=32, help_text="Content key + extension, e.g. 3f2a….webp")
-    spec_string = models.CharField(max_length=256, help_text="The canonical spec it was made from.")
+    spec_name = models.CharField(
+        max_length=50, blank=True, help_text="The named spec's name when made; empty for ad-hoc."
+    )
+    spec_string = models.CharField(
+        max_length=256,
+        help_text="The canonical spec its URL asked for (format-auto included); the key hashes it.",
+    )
     storage_name = models.CharField(max_length=512)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -27,7 +27,7 @@ from django.utils import timezone
 from assets.exceptions import SourceMissing
 from assets.models import Asset
 from dam.storage import originals_storage, renditions_storage
-from renditions import generators, pipeline, signing
+from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
 from renditions.models import RenderLease, Rendition, RenditionSpec, spec_limits
 from renditions.specs import Spec, rendition_key
@@ -140,6 +140,7 @@ class Target:
     spec: Spec  # with format-auto resolved
     key: str  # url key + "." + extension: the Rendition row's key and storage name
     named: RenditionSpec | None = None
+    requested: str = ""  # the canonical spec the URL carries (format-auto unresolved)
 
     @classmethod
     def build(
@@ -152,7 +153,21 @@ class Target:
                 pipeline.negotiate_format(accept, has_alpha=asset.has_alpha, animated=animated)
             )
         ext = pipeline.EXTENSIONS[pipeline.output_format(spec, asset.format)]
-        return cls(asset, spec, f"{url_key(asset, spec_text)}.{ext}", named)
+        requested = str(Spec.parse(spec_text, spec_limits()))
+        return cls(asset, spec, f"{url_key(asset, spec_text)}.{ext}", named, requested)
+
+    @classmethod
+    def every_variant(cls, asset: Asset, named: RenditionSpec) -> list[Target]:
+        """What eager generation and regeneration make: one target, or for ``format-auto`` one
+        per format a browser may negotiate."""
+        if not parsed(named).is_auto_format:
+            return [cls.build(asset, named.spec, named=named)]
+        accepts = ("image/avif,image/webp,*/*", "image/webp,*/*", "*/*")
+        return list(
+            {
+                t.key: t for t in (cls.build(asset, named.spec, accept=a, named=named) for a in accepts)
+            }.values()
+        )
 
 
 def find(asset_id: uuid.UUID | str, key: str) -> Rendition | None:
@@ -329,10 +344,15 @@ def _generate_in_slot(target: Target, deadline: float) -> Rendition:
 def generate(target: Target) -> Rendition:
     """Render, store, record. Idempotent: the storage name is the content key."""
     asset, started = target.asset, time.perf_counter()
-    with _fetch_original(asset) as source:
-        fetched = time.perf_counter()
-        made = generators.generate(source, target.spec, source_format=asset.format,
-                                   focal_point=asset.focal_point, limits=render_limits())  # fmt: skip
+    label = target.named.name if target.named else "adhoc"
+    try:
+        with _fetch_original(asset) as source:
+            fetched = time.perf_counter()
+            made = generators.generate(source, target.spec, source_format=asset.format,
+                                       focal_point=asset.focal_point, limits=render_limits())  # fmt: skip
+    except Exception:
+        metrics.FAILURES.labels(label).inc()
+        raise
     rendered = time.perf_counter()
     content = ContentFile(made.data)
     content.content_type = pipeline.CONTENT_TYPES[made.format]  # type: ignore[attr-defined]
@@ -340,7 +360,8 @@ def generate(target: Target) -> Rendition:
     stored = time.perf_counter()
     try:
         row, _ = Rendition.objects.get_or_create(asset=asset, key=target.key, defaults={
-            "spec": target.named, "spec_string": str(target.spec), "storage_name": name,
+            "spec": target.named, "spec_name": target.named.name if target.named else "",
+            "spec_string": target.requested or str(target.spec), "storage_name": name,
             "width": made.width, "height": made.height, "format": made.format,
             "content_type": pipeline.CONTENT_TYPES[made.format], "byte_size": len(made.data),
             "frames": made.frames, "render_ms": round((stored - started) * 1000),
@@ -348,6 +369,8 @@ def generate(target: Target) -> Rendition:
     except BaseException:
         renditions_storage().delete(name)  # no object without its row
         raise
+    metrics.RENDERS.labels(label).inc()
+    metrics.LATENCY.labels(label).observe(time.perf_counter() - started)
     logger.info(
         "rendered asset=%s key=%s spec=%s fetch_ms=%.1f render_ms=%.1f store_ms=%.1f bytes=%d",
         asset.id, target.key, target.spec, (fetched - started) * 1000, (rendered - fetched) * 1000,

@@ -7,11 +7,25 @@ from typing import Any
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from assets.models import Asset
 from assets.signals import delete_file_on_commit
 from dam.storage import renditions_storage
-from renditions.models import Rendition
+from renditions.models import Rendition, RenditionSpec
 
 
 @receiver(post_delete, sender=Rendition, dispatch_uid="renditions.delete_file")
 def _delete_rendition_file(sender: type[Rendition], instance: Rendition, **kwargs: Any) -> None:
     delete_file_on_commit(renditions_storage, instance.storage_name)
+
+
+def mark_processing_if_eager(asset: Asset) -> None:
+    if RenditionSpec.objects.filter(eager=True).exists():
+        asset.status = Asset.Status.PROCESSING
+
+
+def queue_eager_renditions(asset: Asset) -> None:
+    """Runs after the asset's row commits: a worker (or, without a broker, this process) makes
+    the eager renditions and then announces ``asset.ready``."""
+    from renditions.tasks import generate_eager
+
+    generate_eager.delay(str(asset.id))

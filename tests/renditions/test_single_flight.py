@@ -57,9 +57,9 @@ def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
     for _ in range(100):
         assert server.poll() is None, "gunicorn exited"
         try:
-            requests.get(f"http://127.0.0.1:{port}/r/00000000-0000-4000-8000-000000000000/x/y", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise AssertionError("gunicorn did not start")
 

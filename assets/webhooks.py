@@ -1,0 +1,104 @@
+"""Webhooks: signed JSON posts to the consuming app, recorded and retried.
+
+Signature (Stripe's scheme, documented for Ruby in docs/api.md):
+
+    X-Dam-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+
+Receivers check the HMAC with a constant-time compare and reject timestamps older than a few
+minutes (replays). ``X-Dam-Event`` names the event, ``X-Dam-Delivery`` is unique per delivery
+(deduplicate on it: a retried delivery keeps its id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+MAX_RECORDED_BODY = 2000
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: int = 300) -> bool:
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    return abs(now - timestamp) <= tolerance and hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def emit(event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
+    """Record a delivery per subscribed endpoint and send each after the transaction commits."""
+    from assets.tasks import deliver_webhook
+
+    deliveries = []
+    for endpoint in WebhookEndpoint.objects.filter(active=True):
+        if endpoint.wants(event):
+            delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload={})
+            delivery.payload = {
+                "id": str(delivery.id),
+                "event": event,
+                "created_at": timezone.now(),
+                "data": data,
+            }
+            delivery.payload = json.loads(json.dumps(delivery.payload, cls=DjangoJSONEncoder))
+            delivery.save(update_fields=["payload"])
+            deliveries.append(delivery)
+            transaction.on_commit(lambda d=delivery: deliver_webhook.delay(str(d.id)))  # type: ignore[misc]
+    return deliveries
+
+
+class DeliveryFailed(Exception):
+    """The endpoint did not answer 2xx; the task retries with backoff."""
+
+
+def deliver(delivery_id: str) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    if delivery.delivered_at is not None:
+        return delivery  # idempotent: a duplicate task run sends nothing twice
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "dam-webhooks/1",
+        "X-Dam-Event": delivery.event,
+        "X-Dam-Delivery": str(delivery.id),
+        "X-Dam-Signature": sign(delivery.endpoint.secret, int(time.time()), body),
+    }
+    delivery.attempts += 1
+    try:
+        response = requests.post(delivery.endpoint.url, data=body, headers=headers,
+                                 timeout=settings.DAM_WEBHOOK_TIMEOUT, allow_redirects=False)  # fmt: skip
+    except requests.RequestException as exc:
+        delivery.error = f"{type(exc).__name__}: {exc}"[:MAX_RECORDED_BODY]
+        delivery.save(update_fields=["attempts", "error"])
+        raise DeliveryFailed(delivery.error) from exc
+    delivery.response_status = response.status_code
+    delivery.response_body = response.text[:MAX_RECORDED_BODY]
+    delivery.error = "" if response.ok else f"HTTP {response.status_code}"
+    if response.ok:
+        delivery.delivered_at = timezone.now()
+    delivery.save(update_fields=["attempts", "response_status", "response_body", "error", "delivered_at"])
+    if not response.ok:
+        raise DeliveryFailed(delivery.error)
+    logger.info(
+        "webhook %s delivered to %s (%s)", delivery.event, delivery.endpoint.url, response.status_code
+    )
+    return delivery

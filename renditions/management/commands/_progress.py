@@ -1,0 +1,22 @@
+"""What the operations commands share: a tqdm bar on a terminal, nothing in logs and pipes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], *, verbosity: int, total: int | None = None, desc: str = "") -> Iterator[T]:
+    if verbosity >= 1 and sys.stderr.isatty():
+        yield from tqdm(items, total=total, desc=desc, unit="item", file=sys.stderr)
+    else:
+        yield from items
+
+
+def add_dry_run(parser: Any) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="Say what would happen; change nothing.")

@@ -1,0 +1,70 @@
+"""Eager renditions: after upload, workers make the specs marked eager, through the same service
+as the lazy path (``services.get_or_generate``), then mark the asset ready (or failed) and tell
+the consuming app by webhook. Idempotent: a rendition already made (lazily, or by an earlier run
+of this task) is found, not made again."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+
+from assets import webhooks
+from assets.exceptions import SourceMissing
+from assets.models import Asset
+from dam.errors import DamError, Overloaded
+from dam.tasks import backoff
+from renditions import services
+from renditions.models import RenditionSpec
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True)
+def generate_eager(self: Any, asset_id: str) -> None:
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        return  # deleted meanwhile
+    try:
+        for named in RenditionSpec.objects.filter(eager=True):
+            for target in services.Target.every_variant(asset, named):
+                services.get_or_generate(target)
+    except Overloaded as exc:
+        if not self.request.is_eager and self.request.retries < settings.DAM_TASK_MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        return mark(asset, Asset.Status.FAILED, f"Gave up after retries: {exc.message}")
+    except (DamError, SourceMissing) as exc:
+        return mark(asset, Asset.Status.FAILED, f"{exc.code}: {exc.message}")
+    mark(asset, Asset.Status.READY, "")
+
+
+def mark(asset: Asset, status: str, reason: str) -> None:
+    Asset.objects.filter(pk=asset.pk).update(status=status, failure_reason=reason)
+    asset.status, asset.failure_reason = status, reason
+    event = "asset.ready" if status == Asset.Status.READY else "asset.failed"
+    webhooks.emit(event, {"asset": event_payload(asset)})
+    logger.info("asset %s is %s %s", asset.id, status, reason)
+
+
+def event_payload(asset: Asset) -> dict[str, Any]:
+    renditions = services.named_renditions([asset], base=settings.DAM_PUBLIC_BASE_URL)[asset.id]
+    return {"id": str(asset.id), "status": asset.status, "failure_reason": asset.failure_reason,
+            "title": asset.title, "checksum": asset.sha256, "width": asset.width, "height": asset.height,
+            "renditions": {name: info.as_dict() for name, info in renditions.items()}}  # fmt: skip
+
+
+@shared_task(bind=True)
+def regenerate_asset(self: Any, asset_id: str, spec_names: list[str], force: bool = False) -> None:
+    """The queued form of ``regenerate_renditions``: one asset, some named specs."""
+    from renditions import maintenance
+
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        return
+    tally = maintenance.Tally()
+    for target in maintenance.pairs([asset], list(RenditionSpec.objects.filter(name__in=spec_names))):
+        maintenance.regenerate(target, force=force, dry_run=False, tally=tally)
+    if tally.failed:
+        logger.warning("regenerate_asset %s: %d failed: %s", asset_id, len(tally.failed), tally.failed)
