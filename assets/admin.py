@@ -131,6 +131,7 @@ class WebhookDeliveryInline(admin.TabularInline[WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
+    url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=WebhookEndpoint.Event.choices,
         required=False,

@@ -226,6 +226,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]  # never pickle (django-imagekit's Celery backend does)
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("DAM_TASK_QUEUE", default="dam")
 CELERY_TASK_ACKS_LATE = True  # a killed worker's task runs again...
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ...including on SIGKILL / OOM
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tasks: don't hoard messages another worker could run

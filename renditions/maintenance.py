@@ -70,7 +70,10 @@ def stale_rows() -> Iterator[Rendition]:
 
 def walk(storage: Storage, path: str = "") -> Iterator[str]:
     """Every file name below ``path`` (storage.listdir is one level deep)."""
-    directories, files = storage.listdir(path)
+    try:
+        directories, files = storage.listdir(path)
+    except FileNotFoundError:  # a local storage whose folder was never created: nothing in it
+        return
     for name in files:
         yield f"{path}/{name}" if path else name
     for directory in directories:

@@ -1,0 +1,101 @@
+"""Eager renditions (in-process, the embedded default), processing → ready/failed, webhooks."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+
+from assets import webhooks
+from assets.ingest import ingest
+from assets.models import Asset, WebhookDelivery, WebhookEndpoint
+from renditions import services
+from renditions.models import Rendition, RenditionSpec
+from tests import images
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SECRET = "whsec_test"
+
+
+def test_signature_scheme_round_trips_and_rejects_tampering() -> None:
+    body = b'{"event":"asset.ready"}'
+    header = webhooks.sign(SECRET, 1_700_000_000, body)
+    assert header.startswith("t=1700000000,v1=")
+    assert webhooks.verify(SECRET, header, body, now=1_700_000_100)
+    assert not webhooks.verify(SECRET, header, body + b" ", now=1_700_000_100)
+    assert not webhooks.verify("other", header, body, now=1_700_000_100)
+    assert not webhooks.verify(SECRET, header, body, now=1_700_001_000)  # replayed too late
+    assert not webhooks.verify(SECRET, "garbage", body, now=1_700_000_000)
+
+
+def test_upload_with_eager_specs_goes_processing_then_ready_and_tells_the_app(receiver, settings) -> None:
+    # given an eager spec and a subscribed endpoint
+    RenditionSpec.objects.filter(name="thumb").update(eager=True)
+    RenditionSpec.objects.create(name="auto-eager", spec="width-50|format-auto", eager=True)
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["asset.ready"])
+    # when (no broker: the task runs in-process right after the row commits)
+    asset = ingest(io.BytesIO(images.jpeg((300, 200))), filename="x.jpg")
+    # then
+    asset.refresh_from_db()
+    assert asset.status == "ready"
+    assert Rendition.objects.filter(asset=asset, spec_name="thumb").count() == 1
+    assert Rendition.objects.filter(asset=asset, spec_name="auto-eager").count() == 3  # avif, webp, jpeg
+    assert receiver.arrived.wait(5)
+    headers, body = receiver.requests[0]
+    assert webhooks.verify(SECRET, headers["x-dam-signature"], body, now=time.time())
+    payload = json.loads(body)
+    assert payload["event"] == "asset.ready" and headers["x-dam-event"] == "asset.ready"
+    assert payload["data"]["asset"]["id"] == str(asset.id)
+    assert payload["data"]["asset"]["renditions"]["thumb"]["status"] == "ready"
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.response_status, delivery.attempts, delivery.delivered_at is not None) == (200, 1, True)
+    assert str(delivery.id) == headers["x-dam-delivery"]
+
+
+def test_without_eager_specs_an_upload_is_ready_at_once() -> None:
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    assert Asset.objects.get(pk=asset.pk).status == "ready"
+    assert not Rendition.objects.exists()
+
+
+def test_a_failed_eager_render_marks_the_asset_failed_with_a_reason(receiver, monkeypatch) -> None:
+    RenditionSpec.objects.create(name="impossible", spec="crop-5000,5000,10x10", eager=True)
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    asset.refresh_from_db()
+    assert asset.status == "failed" and "invalid_spec" in asset.failure_reason
+    assert receiver.arrived.wait(5) and receiver.events() == ["asset.failed"]
+
+
+def test_a_lazy_request_first_is_served_and_the_task_then_finds_it(client, settings) -> None:
+    from renditions.tasks import generate_eager
+
+    settings.DAM_DELIVERY = "proxy"
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    thumb = RenditionSpec.objects.get(name="thumb")
+    thumb.eager = True
+    thumb.save()
+    assert client.get(services.named_url(asset, thumb)).status_code == 200
+    generate_eager.delay(str(asset.id))
+    assert Rendition.objects.filter(asset=asset).count() == 1
+
+
+def test_deletion_is_announced_and_failures_are_recorded(receiver) -> None:
+    receiver.status = 500
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["asset.deleted"])
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    asset_id = str(asset.id)
+    asset.delete()
+    assert receiver.arrived.wait(5)
+    assert json.loads(receiver.requests[0][1])["data"]["asset"]["id"] == asset_id
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.response_status, delivery.delivered_at, delivery.error) == (500, None, "HTTP 500")
+
+
+def test_webhook_admin_shows_deliveries(admin_client, receiver) -> None:
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
+    webhooks.emit("asset.ready", {"asset": {"id": "x"}})
+    page = admin_client.get(f"/admin/assets/webhookendpoint/{endpoint.pk}/change/")
+    assert page.status_code == 200 and b"asset.ready" in page.content
