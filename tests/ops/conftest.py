@@ -6,8 +6,8 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
