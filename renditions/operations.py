@@ -88,31 +88,27 @@ class Pad(Resize):
 
 
 @dataclass(frozen=True)
-class Width(Operation):
-    word: ClassVar[str] = "width"
-    slot: ClassVar[str] = "resize"
-    width: int
+class Scalar(Operation):
+    """A word with one whole-number argument from ``low`` to ``high`` (``None``: the edge cap)."""
+
+    low: ClassVar[int] = 1
+    high: ClassVar[int | None] = None
+    value: int
 
     @classmethod
     def parse(cls, argument: str, max_edge: int) -> Operation:
-        return cls(_int(argument, cls.word, 1, max_edge))
+        return cls(_int(argument, cls.word, cls.low, cls.high or max_edge))
 
     def __str__(self) -> str:
-        return f"width-{self.width}"
+        return f"{self.word}-{self.value}"
 
 
-@dataclass(frozen=True)
-class Height(Operation):
-    word: ClassVar[str] = "height"
-    slot: ClassVar[str] = "resize"
-    height: int
+class Width(Scalar):
+    word, slot = "width", "resize"
 
-    @classmethod
-    def parse(cls, argument: str, max_edge: int) -> Operation:
-        return cls(_int(argument, cls.word, 1, max_edge))
 
-    def __str__(self) -> str:
-        return f"height-{self.height}"
+class Height(Scalar):
+    word, slot = "height", "resize"
 
 
 @dataclass(frozen=True)
@@ -174,32 +170,14 @@ class Flip(Operation):
         return f"flip-{self.axes}"
 
 
-@dataclass(frozen=True)
-class Blur(Operation):
-    word: ClassVar[str] = "blur"
-    slot: ClassVar[str] = "blur"
-    radius: int
-
-    @classmethod
-    def parse(cls, argument: str, max_edge: int) -> Operation:
-        return cls(_int(argument, cls.word, 1, MAX_BLUR_RADIUS))
-
-    def __str__(self) -> str:
-        return f"blur-{self.radius}"
+class Blur(Scalar):
+    word = slot = "blur"
+    high = MAX_BLUR_RADIUS
 
 
-@dataclass(frozen=True)
-class Sharpen(Operation):
-    word: ClassVar[str] = "sharpen"
-    slot: ClassVar[str] = "sharpen"
-    amount: int
-
-    @classmethod
-    def parse(cls, argument: str, max_edge: int) -> Operation:
-        return cls(_int(argument, cls.word, 1, MAX_SHARPEN))
-
-    def __str__(self) -> str:
-        return f"sharpen-{self.amount}"
+class Sharpen(Scalar):
+    word = slot = "sharpen"
+    high = MAX_SHARPEN
 
 
 @dataclass(frozen=True)
@@ -222,18 +200,9 @@ class Background(Operation):
         return f"bg-{self.rgb}"
 
 
-@dataclass(frozen=True)
-class Quality(Operation):
-    word: ClassVar[str] = "quality"
-    slot: ClassVar[str] = "quality"
-    value: int
-
-    @classmethod
-    def parse(cls, argument: str, max_edge: int) -> Operation:
-        return cls(_int(argument, cls.word, 1, 100))
-
-    def __str__(self) -> str:
-        return f"quality-{self.value}"
+class Quality(Scalar):
+    word = slot = "quality"
+    high = 100
 
 
 OUTPUT_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "avif": "AVIF", "gif": "GIF", "auto": "auto"}

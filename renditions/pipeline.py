@@ -187,9 +187,9 @@ def _scale(spec: Spec, resize: ops.Resize | None, bw: float, bh: float) -> float
     if resize is not None:  # fit, pad
         return min(resize.width / bw, resize.height / bh)
     if width := spec.get(ops.Width):
-        return width.width / bw
+        return width.value / bw
     if height := spec.get(ops.Height):
-        return height.height / bh
+        return height.value / bh
     return 1.0
 
 
@@ -367,9 +367,9 @@ def _filters(image: Image.Image, spec: Spec) -> Image.Image:
     if spec.has(ops.Grayscale):
         image = image.convert("LA" if image.mode in ("RGBA", "LA") else "L")
     if blur := spec.get(ops.Blur):
-        image = image.filter(ImageFilter.GaussianBlur(blur.radius))
+        image = image.filter(ImageFilter.GaussianBlur(blur.value))
     if sharpen := spec.get(ops.Sharpen):
-        image = image.filter(ImageFilter.UnsharpMask(radius=1, percent=sharpen.amount * 30, threshold=2))
+        image = image.filter(ImageFilter.UnsharpMask(radius=1, percent=sharpen.value * 30, threshold=2))
     return image
 
 

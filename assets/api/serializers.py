@@ -113,23 +113,6 @@ def _crops(named: RenditionSpec) -> bool:
     return spec.has(ops.Fill) or spec.has(ops.Pad) or spec.has(ops.Crop)
 
 
-class AssetCreateSerializer(serializers.Serializer):
-    # Empty files reach ingest, which answers with the stable `empty_file` code.
-    file = serializers.FileField(
-        allow_empty_file=True, help_text="The image (multipart). Validated by content."
-    )
-    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    caption = serializers.CharField(required=False, allow_blank=True)
-    credit = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    copyright = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    tags = TagsField(required=False)
-    focal_point = FocalPointField(required=False, allow_null=True)
-
-    def asset_fields(self) -> AssetFields:
-        return fields_from(self.validated_data)
-
-
 class AssetUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=255)
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
@@ -138,6 +121,16 @@ class AssetUpdateSerializer(serializers.Serializer):
     copyright = serializers.CharField(required=False, allow_blank=True, max_length=255)
     tags = TagsField(required=False)
     focal_point = FocalPointField(required=False, allow_null=True)
+
+
+class AssetCreateSerializer(AssetUpdateSerializer):
+    # Empty files reach ingest, which answers with the stable `empty_file` code.
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="The image (multipart). Validated by content."
+    )
+
+    def asset_fields(self) -> AssetFields:
+        return fields_from(self.validated_data)
 
 
 def fields_from(data: dict[str, Any]) -> AssetFields:
@@ -169,9 +162,9 @@ class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
         if box := spec.get(ops.Fill) or spec.get(ops.Pad) or spec.get(ops.Fit):
             return box.width, box.height
         if width := spec.get(ops.Width):
-            return width.width, None
+            return width.value, None
         if height := spec.get(ops.Height):
-            return None, height.height
+            return None, height.value
         return None, None
 
     def get_width(self, named: RenditionSpec) -> int | None:
