@@ -1,8 +1,8 @@
 """API v1 views. Thin: parse → call the service (ingest, uploads, rendition URLs) → serialize.
 
-Hooks to override: ``get_queryset`` (filters), ``get_serializer_context`` (renditions for the
-whole page, computed once: the query count does not grow with the page size, and no storage call
-is made), ``perform_destroy`` (files leave storage after commit via signals).
+Hooks to override: ``get_queryset`` (filters), ``serialize_assets`` (renditions for the whole
+page, computed once: the query count does not grow with the page size, and no storage call is
+made), ``perform_destroy`` (files leave storage after commit via signals).
 """
 
 from __future__ import annotations
@@ -48,6 +48,14 @@ def user_of(request: Request) -> Any:
     return request.user if getattr(request.user, "is_staff", False) else None
 
 
+def serialize_assets(request: Request, assets: list[Asset], context: dict[str, Any] | None = None) -> Any:
+    """Assets as JSON with every named rendition: the specs and the made renditions are read once
+    for the whole list (two queries), and no storage is asked anything."""
+    context = {**(context or {}), "request": request, "specs": list(RenditionSpec.objects.all())}
+    context["renditions"] = services.named_renditions(assets, base=base_url(request), specs=context["specs"])
+    return s.AssetSerializer(assets, many=True, context=context).data
+
+
 LIST_FILTERS = [
     OpenApiParameter("tag", str, description="Assets with this tag"),
     OpenApiParameter("q", str, description="Search title, alt text and filename"),
@@ -89,17 +97,8 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
                 queryset = queryset.filter(**{lookup: moment})
         return queryset.distinct() if params.get("tag") else queryset
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        context["specs"] = list(RenditionSpec.objects.all())
-        return context
-
     def _serialize(self, assets: list[Asset]) -> Any:
-        context = self.get_serializer_context()
-        context["renditions"] = services.named_renditions(
-            assets, base=base_url(self.request), specs=context["specs"]
-        )
-        return s.AssetSerializer(assets, many=True, context=context).data
+        return serialize_assets(self.request, assets, self.get_serializer_context())
 
     @extend_schema(
         parameters=LIST_FILTERS, responses={200: s.AssetSerializer(many=True), 400: PROBLEM, 401: PROBLEM}
@@ -219,8 +218,7 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         form.is_valid(raise_exception=True)
         fields = s.fields_from(form.validated_data) if form.validated_data else AssetFields()
         asset, created = uploads.complete(upload.pk, fields=fields, uploaded_by=user_of(request))
-        data = AssetViewSet(request=request, format_kwarg=None, action="retrieve")._serialize([asset])
-        return Response(data[0], status=201 if created else 200)
+        return Response(serialize_assets(request, [asset])[0], status=201 if created else 200)
 
     @extend_schema(exclude=True)
     @action(detail=True, methods=["post"], url_path="file", permission_classes=[AllowAny],
