@@ -157,6 +157,7 @@ class Upload(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending"
+        COMPLETING = "completing"
         COMPLETE = "complete"
         REJECTED = "rejected"
 

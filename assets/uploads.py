@@ -111,14 +111,22 @@ def complete(
         raise UploadIncomplete("The file has not arrived in storage yet.") from exc
     if size != upload.byte_size:
         raise UploadIncomplete(f"The stored file has {size} bytes, not the {upload.byte_size} declared.")
-    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as local:
-        with storage.open(upload.storage_name, "rb") as remote:
-            shutil.copyfileobj(remote, local, length=1024 * 1024)
-        try:
+    # Claim it: of two concurrent `complete` calls (a client retrying), exactly one ingests.
+    if not Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(
+        status=Upload.Status.COMPLETING
+    ):
+        raise UploadIncomplete("This upload is being completed by another request; retry shortly.")
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as local:
+            with storage.open(upload.storage_name, "rb") as remote:
+                shutil.copyfileobj(remote, local, length=1024 * 1024)
             asset = ingest(local, filename=upload.filename, fields=fields, uploaded_by=uploaded_by)
-        except RejectedUpload as exc:
-            _finish(upload, Upload.Status.REJECTED, error_code=exc.code)
-            raise
+    except RejectedUpload as exc:
+        _finish(upload, Upload.Status.REJECTED, error_code=exc.code)
+        raise
+    except BaseException:
+        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.PENDING)  # retryable
+        raise
     _finish(upload, Upload.Status.COMPLETE, asset=asset)
     return asset, True
 

@@ -104,3 +104,29 @@ def test_local_upload_endpoint_checks_its_policy(api: APIClient) -> None:
     }
     response = APIClient().post(started["instructions"]["url"], forged, format="multipart")
     assert_problem(response, 403, "bad_signature")
+
+
+def test_concurrent_completes_make_one_asset(api: APIClient, filesystem_storage) -> None:
+    import threading
+
+    from django.db import connection
+
+    data = images.jpeg((200, 100))
+    started = start(api, data)
+    assert send(api, filesystem_storage, started["instructions"], data) == 204
+    barrier, statuses = threading.Barrier(4), []
+
+    def complete() -> None:
+        barrier.wait()
+        statuses.append(
+            api.post(f"/api/v1/uploads/{started['upload']['id']}/complete/", {}, format="json").status_code
+        )
+        connection.close()
+
+    threads = [threading.Thread(target=complete) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(201) == 1 and set(statuses) <= {201, 200, 409}
+    assert Asset.objects.count() == 1
