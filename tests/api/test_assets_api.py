@@ -131,6 +131,12 @@ def test_list_queries_do_not_grow_with_the_page_and_touch_no_storage(
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert sum(CALLS.values()) == 0, CALLS
+    # and the detail: a fixed handful of queries (asset, tags, specs, renditions), no storage call
+    asset_id = Asset.objects.values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"/api/v1/assets/{asset_id}/").status_code == 200
+    assert len(queries) <= counts[0], [q["sql"] for q in queries.captured_queries]
+    assert sum(CALLS.values()) == 0, CALLS
 
 
 # --- create / detail / update / delete ------------------------------------------------------------
