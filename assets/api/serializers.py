@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Upload
-from renditions import pipeline
 from renditions.models import RenditionSpec
 from renditions.services import RenditionInfo, parsed
 
@@ -217,8 +216,3 @@ class UploadInstructions(serializers.Serializer):
     fields = serializers.DictField(child=serializers.CharField(), help_text="Send these form fields first")  # type: ignore[assignment]
     file_field = serializers.CharField(help_text="The form field name for the file (last)")
     expires_at = serializers.DateTimeField()
-
-
-def output_content_type(named: RenditionSpec, fmt: str) -> str | None:
-    spec = parsed(named)
-    return None if spec.is_auto_format else pipeline.CONTENT_TYPES[pipeline.output_format(spec, fmt)]
