@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from assets.models import Asset
 from tests import images
@@ -41,6 +42,9 @@ def page(live_server, admin_user, monkeypatch, tmp_path: Path, settings):
         page.wait_for_url(f"{live_server.url}/admin/")
         yield page
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (asgiref's Local is
+        # context-bound); close it, or it outlives the test database.
+        connections.close_all()
 
 
 def test_editor_uploads_many_files_then_sets_the_focal_point(page, live_server, tmp_path: Path) -> None:
@@ -72,6 +76,7 @@ def test_editor_uploads_many_files_then_sets_the_focal_point(page, live_server, 
     assert page.locator("#focal-marker").is_visible()
     page.click("input[name=_save]")
     page.wait_for_url(f"{live_server.url}/admin/assets/asset/")
+    page.wait_for_load_state("networkidle")  # no render left in flight when the test database goes
     # then the focal point is stored
     harbour.refresh_from_db()
     assert harbour.focal_x == pytest.approx(0.75, abs=0.02)
@@ -85,4 +90,5 @@ def test_a_bad_file_shows_its_message(page, live_server, tmp_path: Path) -> None
     page.set_input_files("input[type=file]", [str(evil)])
     page.click("input[name=_upload]")
     assert "evil.jpg: The file is not an image." in page.locator(".messagelist").inner_text()
+    page.wait_for_load_state("networkidle")
     assert not Asset.objects.exists()
