@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -152,6 +154,20 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
 
+class UploadQuerySet(models.QuerySet["Upload"]):
+    def created_by(self, *, api_key: ApiKey | None, user: Any) -> UploadQuerySet:
+        """The uploads this client started: a key sees its own, a staff user theirs."""
+        if api_key is not None:
+            return self.filter(api_key=api_key)
+        if user is not None and user.is_authenticated:
+            return self.filter(created_by=user, api_key__isnull=True)
+        return self.none()
+
+    def abandoned(self, now: datetime) -> UploadQuerySet:
+        """Past their expiry and never finished: waiting for a file, or claimed by a dead `complete`."""
+        return self.filter(expires_at__lte=now, status__in=[Upload.Status.PENDING, Upload.Status.COMPLETING])
+
+
 class Upload(models.Model):
     """A direct upload: the client sends the bytes to storage, then calls ``complete``."""
 
@@ -168,12 +184,34 @@ class Upload(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error_code = models.CharField(max_length=32, blank=True)
     asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The creator: only the same key (or staff user) may read and complete it. SET_NULL, not
+    # CASCADE: the row of a deleted creator's upload stays until prune_uploads removes its
+    # quarantined object with it (a cascade would orphan the object).
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True, help_text="Send the file and complete before this.")
+    # When a `complete` took the upload; a claim older than DAM_UPLOAD_COMPLETE_TIMEOUT is dead
+    # (its worker crashed or was killed) and the next `complete` may take it over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="upload_created_by_a_key_or_a_user",
+                condition=Q(api_key__isnull=True) | Q(created_by__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
 
     @property
     def storage_name(self) -> str:

@@ -10,10 +10,13 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from dam.errors import DamError
@@ -57,6 +60,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):  # a model's own validation: still the client's input
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     handled = exception_handler(exc, context)
     if handled is None or not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's 500 handler answers (JSON under /api/, see server_error)
@@ -78,9 +83,13 @@ def _errors(detail: Any) -> Any:
     return str(detail)
 
 
+# Field errors raised with one of these stable codes surface as the problem's code, so clients
+# need not dig into ``errors`` for the common case. Django's and DRF's own validation codes
+# (``invalid_choice``, ``null_characters_not_allowed``, ``max_value``…) stay ``invalid``.
+FIELD_CODES = frozenset({"invalid_spec", "unsupported_format"})
+
+
 def _validation_code(detail: Any) -> str | None:
-    """A field error raised with one of our stable codes (e.g. ``invalid_spec``) surfaces as the
-    problem's code, so clients need not dig into ``errors`` for the common case."""
     codes = exceptions.ValidationError(detail).get_codes()
     flat: list[str] = []
 
@@ -95,10 +104,7 @@ def _validation_code(detail: Any) -> str | None:
             flat.append(str(node))
 
     walk(codes)
-    ours = [
-        c for c in flat if "_" in c and c not in ("max_length", "min_value", "max_value", "does_not_exist")
-    ]
-    return ours[0] if ours else None
+    return next((c for c in flat if c in FIELD_CODES), None)
 
 
 def _finish(response: Response) -> Response:
@@ -107,29 +113,45 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """Django's 404 for URLs no view matched: problem+json under /api/, the usual page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(problem(404, "not_found", "No such endpoint."), status=404, content_type=PROBLEM)
-    from django.views.defaults import page_not_found
+API_PREFIX = "/api/"
 
-    return page_not_found(request, exception or Http404())  # type: ignore[return-value]
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Django's 404 under /api/ (a URL no view matched); see dam/error_pages.py."""
+    return JsonResponse(problem(404, "not_found", "No such endpoint."), status=404, content_type=PROBLEM)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            problem(500, "error", "An unexpected error occurred."), status=500, content_type=PROBLEM
-        )
-    from django.views.defaults import server_error as html_server_error
-
-    return html_server_error(request)  # type: ignore[return-value]
+    """Django's 500 under /api/ (a bug); see dam/error_pages.py."""
+    return JsonResponse(
+        problem(500, "error", "An unexpected error occurred."), status=500, content_type=PROBLEM
+    )
 
 
 class NewestFirstCursorPagination(CursorPagination):
-    """Stable under inserts (no skipped or repeated rows while the Rails app pages through)."""
+    """Stable under inserts (no skipped or repeated rows while the Rails app pages through).
+
+    ``page_size`` is validated (1..max) by the list's FilterSet before this reads it; a cursor
+    that was not made here is ``400 invalid``, never a 404 or a query on a garbage position."""
 
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    invalid_cursor_message = "Invalid cursor: follow `next` and `previous` as given."
+
+    def decode_cursor(self, request: Any) -> Cursor | None:
+        try:
+            cursor = super().decode_cursor(request)
+            if cursor is not None and cursor.position is not None and parse_datetime(str(cursor.position)) is None:
+                raise ValueError(cursor.position)
+        except (exceptions.NotFound, ValueError) as exc:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from exc
+        return cursor
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # page_size is documented (and validated) by the FilterSet with the other parameters.
+        params = super().get_schema_operation_parameters(view)
+        return [p for p in params if p["name"] != self.page_size_query_param]

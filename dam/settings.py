@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",  # the API list filters (its templates draw their form in the browsable API)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "assets",
@@ -182,6 +183,10 @@ DAM_URL_SIGNING_KEYS = env.list("DAM_URL_SIGNING_KEYS", default=[SECRET_KEY])
 
 # --- API (Django REST framework) ----------------------------------------------------------------
 DAM_DIRECT_UPLOAD_EXPIRY = env.int("DAM_DIRECT_UPLOAD_EXPIRY", default=600)  # seconds
+# A `complete` whose worker died (a codec crash, OOM, a deploy) leaves its claim behind; after this
+# many seconds the claim is dead and a retried `complete` takes it over. Longer than any complete
+# may run: the web server's request timeout kills a worker long before.
+DAM_UPLOAD_COMPLETE_TIMEOUT = env.int("DAM_UPLOAD_COMPLETE_TIMEOUT", default=300)  # seconds
 DAM_API_THROTTLE_RATE = env.str("DAM_API_THROTTLE_RATE", default="1200/min")  # per key or user
 CACHES = {"default": env.cache_url("DAM_CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {

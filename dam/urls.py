@@ -12,8 +12,8 @@ admin.site.site_header = "dam"
 admin.site.site_title = "dam"
 admin.site.index_title = "Digital assets"
 
-handler404 = "dam.api.not_found"
-handler500 = "dam.api.server_error"
+handler404 = "dam.error_pages.not_found"
+handler500 = "dam.error_pages.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),

@@ -105,7 +105,10 @@ def _unreferenced() -> Iterator[tuple[Storage, str]]:
         if name not in known_originals:
             yield originals_storage(), name
     pending = {
-        str(u) for u in Upload.objects.filter(status=Upload.Status.PENDING).values_list("id", flat=True)
+        str(u)
+        for u in Upload.objects.filter(
+            status__in=[Upload.Status.PENDING, Upload.Status.COMPLETING]
+        ).values_list("id", flat=True)
     }
     for name in walk(uploads_storage()):
         if name not in pending:

@@ -10,14 +10,16 @@ with a short plain-text body and ``Cache-Control: no-store``, translated here an
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from assets.exceptions import AssetNotFound
@@ -26,7 +28,7 @@ from dam.errors import DamError
 from dam.storage import renditions_storage
 from renditions import services, signing
 from renditions.exceptions import InvalidSpec, Overloaded, UnknownSpec
-from renditions.models import Rendition, RenditionSpec, spec_limits
+from renditions.models import NAME_PATTERN, Rendition, RenditionSpec, spec_limits
 from renditions.specs import Spec
 
 logger = logging.getLogger(__name__)
@@ -35,13 +37,33 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 STALE_REDIRECT = "public, max-age=60"  # a stale URL's target may move again (focal point edits)
 PRESIGNED_REDIRECT = "private, max-age=300"  # well inside a presigned URL's lifetime
 FILENAME = re.compile(r"(?P<key>[0-9a-f]{20})(?:\.(?P<ext>[a-z0-9]{2,5}))?")
+NAME = re.compile(NAME_PATTERN)
+DELIVERY_PREFIX = "/r/"  # every answer under it, errors included, is this module's (dam/error_pages.py)
+SAFE_METHODS = ("GET", "HEAD")
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"}
 
 
-@require_safe
+def safe_methods_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """GET and HEAD; anything else is 405 in the delivery's own error format (not an empty body)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in SAFE_METHODS:
+            response = error_response(DamError("Renditions are read with GET or HEAD.",
+                                               code="method_not_allowed", status=405))  # fmt: skip
+            response["Allow"] = ", ".join(SAFE_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@safe_methods_only
 def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filename: str) -> HttpResponseBase:
     try:
         _parse_filename(filename)
+        if not NAME.fullmatch(name):  # before any query: PostgreSQL refuses a NUL in a string
+            raise UnknownSpec("There is no rendition by that name.")
         if hit := services.lookup_hit(asset_id, filename, name=name):
             return _serve(request, hit, vary_accept=False)
         asset = _asset(asset_id)
@@ -60,7 +82,7 @@ def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filena
         return error_response(exc)
 
 
-@require_safe
+@safe_methods_only
 def adhoc_rendition(
     request: HttpRequest, asset_id: uuid.UUID, token: str, spec: str, filename: str
 ) -> HttpResponseBase:

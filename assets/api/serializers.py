@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assets import uploads
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Upload
 from renditions.models import RenditionSpec
@@ -192,8 +193,21 @@ class SignedUrlSerializer(serializers.Serializer):
 
 class UploadCreateSerializer(serializers.Serializer):
     filename = serializers.CharField(max_length=255)
-    content_type = serializers.CharField(max_length=100)
-    byte_size = serializers.IntegerField(min_value=0)
+    content_type = serializers.CharField(
+        max_length=100, help_text="An accepted image type, e.g. image/jpeg; the object is stored with it"
+    )
+    byte_size = serializers.IntegerField(
+        min_value=0, help_text="Exactly the size of the file that will be sent"
+    )
+
+    def validate_content_type(self, value: str) -> str:
+        value = value.strip().lower()
+        allowed = uploads.allowed_content_types()
+        if value not in allowed:
+            raise serializers.ValidationError(
+                f"Not an accepted image type; send one of {', '.join(allowed)}.", code="unsupported_format"
+            )
+        return value
 
 
 class UploadSerializer(serializers.ModelSerializer[Upload]):

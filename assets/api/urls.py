@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from assets.api import views
@@ -7,4 +8,7 @@ router.register("assets", views.AssetViewSet, basename="asset")
 router.register("rendition-specs", views.RenditionSpecViewSet, basename="rendition-spec")
 router.register("uploads", views.UploadViewSet, basename="upload")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("uploads/<uuid:pk>/file/", views.LocalUploadFile.as_view(), name="upload-file"),
+    *router.urls,
+]

@@ -1,22 +1,26 @@
 """API v1 views. Thin: parse → call the service (ingest, uploads, rendition URLs) → serialize.
 
-Hooks to override: ``get_queryset`` (filters), ``serialize_assets`` (renditions for the whole
-page, computed once: the query count does not grow with the page size, and no storage call is
-made), ``perform_destroy`` (files leave storage after commit via signals).
+Hooks to override: ``get_queryset`` (the rows a client may see), ``filterset_class`` (list
+parameters, assets/api/filters.py), ``action_permissions`` (what a staff session needs per action,
+assets/api/permissions.py), ``serialize_assets`` (renditions for the whole page, computed once:
+the query count does not grow with the page size, and no storage call is made),
+``perform_destroy`` (files leave storage after commit via signals).
+
+Every request's body is read last: credentials, permissions and throttles first, then its
+declared length, and the read itself stops at the byte cap (assets/api/body_limits.py).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, status, viewsets
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,7 +29,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assets import uploads
+from assets.api import body_limits
 from assets.api import serializers as s
+from assets.api.filters import AssetFilter, StrictFilterBackend
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
 from renditions import pipeline, services
@@ -56,53 +62,44 @@ def serialize_assets(request: Request, assets: list[Asset], context: dict[str, A
     return s.AssetSerializer(assets, many=True, context=context).data
 
 
-LIST_FILTERS = [
-    OpenApiParameter("tag", str, description="Assets with this tag"),
-    OpenApiParameter("q", str, description="Search title, alt text and filename"),
-    OpenApiParameter("format", str, description="JPEG, PNG, GIF, WEBP, AVIF or HEIF"),
-    OpenApiParameter("status", str, description="processing, ready or failed"),
-    OpenApiParameter("created_after", str, description="ISO 8601 date-time"),
-    OpenApiParameter("updated_after", str, description="ISO 8601 date-time (sync since a time)"),
-    OpenApiParameter("checksum", str, description="SHA-256 of the original (find duplicates)"),
-]
+class ApiViewSet(viewsets.GenericViewSet):
+    """The order every request takes: credentials → permission → throttle → declared body length
+    → body (read under the byte cap). The cap is in place before the credentials are checked,
+    because a session's CSRF check may read a form body."""
+
+    filter_backends = [StrictFilterBackend]
+    action_permissions: dict[str, tuple[str, ...]] = {}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        body_limits.install(request._request, file_bytes=settings.DAM_MAX_UPLOAD_BYTES)
+        super().initial(request, *args, **kwargs)
+        body_limits.refuse_oversized(request._request, file_bytes=settings.DAM_MAX_UPLOAD_BYTES)
 
 
-class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-                   viewsets.GenericViewSet):  # fmt: skip
+VIEW, ADD, CHANGE, DELETE = (
+    "assets.view_asset",
+    "assets.add_asset",
+    "assets.change_asset",
+    "assets.delete_asset",
+)
+
+
+class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     serializer_class = s.AssetSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = "[0-9a-f-]{36}"
+    filterset_class = AssetFilter
+    # Signing URLs is a write: each URL may make the server render (and store) a new file.
+    action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,), "create": (ADD,),
+                          "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Asset]:
-        queryset = Asset.objects.with_related()
-        if self.action != "list":
-            return queryset
-        params = self.request.query_params
-        if tag := params.get("tag"):
-            queryset = queryset.filter(tags__name=tag.strip().lower())
-        if q := params.get("q"):
-            queryset = queryset.filter(
-                Q(title__icontains=q) | Q(alt_text__icontains=q) | Q(original_filename__icontains=q)
-            )
-        for param, lookup in (("format", "format"), ("status", "status"), ("checksum", "sha256")):
-            if value := params.get(param):
-                queryset = queryset.filter(**{lookup: value.upper() if param == "format" else value.lower()})
-        for param, lookup in (("created_after", "created_at__gt"), ("updated_after", "updated_at__gt")):
-            if value := params.get(param):
-                moment = parse_datetime(value)
-                if moment is None:
-                    raise ValidationError(
-                        {param: ["Expected an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."]}
-                    )
-                queryset = queryset.filter(**{lookup: moment})
-        return queryset.distinct() if params.get("tag") else queryset
+        return Asset.objects.with_related()
 
     def _serialize(self, assets: list[Asset]) -> Any:
         return serialize_assets(self.request, assets, self.get_serializer_context())
 
-    @extend_schema(
-        parameters=LIST_FILTERS, responses={200: s.AssetSerializer(many=True), 400: PROBLEM, 401: PROBLEM}
-    )
+    @extend_schema(responses={200: s.AssetSerializer(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self._serialize(list(page or [])))
@@ -181,20 +178,30 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         return Asset.objects.with_related().get(pk=asset.pk)
 
 
-class RenditionSpecViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RenditionSpecViewSet(mixins.ListModelMixin, ApiViewSet):
     """The named specs: every asset's ``renditions`` has one entry per spec listed here."""
 
     serializer_class = s.RenditionSpecSerializer
     queryset = RenditionSpec.objects.all()
     pagination_class = None
+    action_permissions = {
+        "list": ("renditions.view_renditionspec",),
+        "metadata": ("renditions.view_renditionspec",),
+    }
 
 
-class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Direct uploads: ``POST uploads/`` → send the file where told → ``POST uploads/{id}/complete/``."""
+class UploadViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+    """Direct uploads: ``POST uploads/`` → send the file where told → ``POST uploads/{id}/complete/``.
+
+    An upload is its creator's: another key or user gets 404, as for an id that does not exist.
+    Every action is part of adding an asset, so a staff session needs ``add_asset`` for each."""
 
     serializer_class = s.UploadSerializer
-    queryset = Upload.objects.all()
     lookup_value_regex = "[0-9a-f-]{36}"
+    action_permissions = {"create": (ADD,), "retrieve": (ADD,), "complete": (ADD,), "metadata": (ADD,)}
+
+    def get_queryset(self) -> QuerySet[Upload]:
+        return Upload.objects.created_by(api_key=api_key_of(self.request), user=user_of(self.request))
 
     @extend_schema(request=s.UploadCreateSerializer, responses={201: inline_serializer(
         "UploadStarted", {"upload": s.UploadSerializer(), "instructions": s.UploadInstructions()}),
@@ -202,32 +209,41 @@ class UploadViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         form = s.UploadCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        upload, instructions = uploads.start(
-            **form.validated_data, api_key=api_key_of(request), base_url=base_url(request)
-        )
+        upload, instructions = uploads.start(**form.validated_data, api_key=api_key_of(request),
+                                             user=user_of(request), base_url=base_url(request))  # fmt: skip
         return Response({"upload": s.UploadSerializer(upload).data, "instructions": instructions}, status=201)
 
     @extend_schema(request=s.AssetUpdateSerializer, responses={201: s.AssetSerializer, 200: s.AssetSerializer,
-                   400: PROBLEM, 404: PROBLEM, 409: PROBLEM})  # fmt: skip
+                   400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 410: PROBLEM})  # fmt: skip
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """Validate the stored file exactly like a multipart upload and make the asset. Idempotent:
-        201 the first time, 200 with the same asset after."""
+        201 the first time, 200 with the same asset after. After ``expires_at``: 410 ``upload_expired``."""
         upload = self.get_object()
         form = s.AssetUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         fields = s.fields_from(form.validated_data) if form.validated_data else AssetFields()
-        asset, created = uploads.complete(upload.pk, fields=fields, uploaded_by=user_of(request))
+        asset, created = uploads.complete(upload, fields=fields, uploaded_by=user_of(request))
         return Response(serialize_assets(request, [asset])[0], status=201 if created else 200)
 
-    @extend_schema(exclude=True)
-    @action(detail=True, methods=["post"], url_path="file", permission_classes=[AllowAny],
-            authentication_classes=[], parser_classes=[MultiPartParser], throttle_classes=[])  # fmt: skip
-    def file(self, request: Request, pk: str | None = None) -> Response:
-        """Local storage's stand-in for S3's POST: authorised by the signed ``policy`` field."""
-        upload = get_object_or_404(Upload, pk=pk)
+
+class LocalUploadFile(views.APIView):
+    """Local storage's stand-in for S3's POST of a direct upload. The signed ``policy`` in the
+    query string authorises it, and is checked before a byte of the body is read; the body is then
+    read only up to the declared size."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
+    throttle_classes: list[Any] = []
+    schema = None  # not part of the API: its URL comes from `instructions`
+
+    def post(self, request: Request, pk: uuid.UUID) -> Response:
+        upload = uploads.authorize_local(str(pk), policy=request.query_params.get("policy", ""))
+        body_limits.refuse_oversized(request._request, file_bytes=upload.byte_size)
+        body_limits.install(request._request, file_bytes=upload.byte_size)
         received = request.data.get("file")
         if received is None:
             raise ValidationError({"file": ["Send the file in the `file` field, after the other fields."]})
-        uploads.receive_local(upload, policy=str(request.data.get("policy", "")), fileobj=received)
+        uploads.store_local(upload, received)
         return Response(status=204)

@@ -1,0 +1,109 @@
+"""Query parameters of the list endpoints, validated as a Django form (django-filter).
+
+Each parameter is a form field: a bad enum, an impossible date, a NUL byte (which PostgreSQL
+refuses outright), a page size out of range are field errors, answered ``400 invalid`` with
+``errors`` before any query runs. A parameter no endpoint knows is an error too, not ignored: a
+typo (``ids=``) must not return the whole list. docs/api.md lists the parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Q, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+from assets.models import Asset, Tag
+from dam.api import NewestFirstCursorPagination
+
+SHA256 = RegexValidator(r"^[0-9a-fA-F]{64}$", "Expected a SHA-256: 64 hexadecimal digits.")
+MAX_SEARCH_LENGTH = 200  # a search term, not a document: bounds the LIKE pattern
+
+
+class CaseInsensitiveChoiceField(forms.ChoiceField):
+    """``format=png`` and ``format=PNG`` alike: choices are matched after folding to their case."""
+
+    def __init__(self, *args: Any, fold: str = "upper", **kwargs: Any) -> None:
+        self.fold = fold
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.upper() if self.fold == "upper" else text.lower()
+
+
+class CaseInsensitiveChoiceFilter(filters.ChoiceFilter):
+    field_class = CaseInsensitiveChoiceField
+
+
+class IntegerFilter(filters.Filter):
+    field_class = forms.IntegerField
+
+
+class AssetFilter(filters.FilterSet):
+    tag = filters.CharFilter(method="filter_tag", max_length=Tag._meta.get_field("name").max_length,
+                             help_text="Assets with this tag (case-insensitive).")  # fmt: skip
+    q = filters.CharFilter(method="search", max_length=MAX_SEARCH_LENGTH,
+                           help_text="Words in the title, alt text or file name (case-insensitive).")  # fmt: skip
+    format = CaseInsensitiveChoiceFilter(choices=Asset.Format.choices, fold="upper",
+                                         help_text="The original's format (case-insensitive).")  # fmt: skip
+    status = CaseInsensitiveChoiceFilter(choices=Asset.Status.choices, fold="lower",
+                                         help_text="processing, ready or failed.")  # fmt: skip
+    checksum = filters.CharFilter(method="filter_checksum", validators=[SHA256],
+                                  help_text="SHA-256 of an original: is this file already here?")  # fmt: skip
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt",
+                                              help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")  # fmt: skip
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
+                                              help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
+    page_size = IntegerFilter(
+        method="paginate", min_value=1, max_value=NewestFirstCursorPagination.max_page_size,
+        help_text=f"Assets per page, 1–{NewestFirstCursorPagination.max_page_size} "
+        f"(default {NewestFirstCursorPagination.page_size}).",
+    )  # fmt: skip
+
+    class Meta:
+        model = Asset
+        fields: list[str] = []  # every parameter is declared above, with its validation
+
+    def filter_tag(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
+        return queryset.filter(tags__name=value.strip().lower()).distinct()
+
+    def search(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
+        return queryset.filter(
+            Q(title__icontains=value) | Q(alt_text__icontains=value) | Q(original_filename__icontains=value)
+        )
+
+    def filter_checksum(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
+        return queryset.filter(sha256=value.lower())
+
+    def paginate(self, queryset: QuerySet[Asset], name: str, value: int) -> QuerySet[Asset]:
+        return queryset  # validated here; the pagination applies it
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter on list actions, refusing query parameters that neither the view's FilterSet
+    nor its pagination knows."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        if getattr(view, "action", None) != "list":
+            return queryset  # a detail lookup is by id alone
+        known = self.known_parameters(view, queryset)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            hint = f"Unknown query parameter; known: {', '.join(sorted(known)) or 'none'}."
+            raise ValidationError({name: [hint] for name in unknown})
+        return super().filter_queryset(request, queryset, view)
+
+    def known_parameters(self, view: Any, queryset: QuerySet[Any]) -> set[str]:
+        filterset = self.get_filterset_class(view, queryset)
+        names = set(filterset.base_filters) if filterset else set()
+        paginator = getattr(view, "paginator", None)
+        for attribute in ("cursor_query_param", "page_size_query_param"):
+            if parameter := getattr(paginator, attribute, None):
+                names.add(parameter)
+        return names

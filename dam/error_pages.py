@@ -1,0 +1,28 @@
+"""Django's own 404 and 500 answers (URLs no view matched, bugs), per URL space: problem+json
+under /api/, the delivery view's short plain text with ``no-store`` under /r/ (a CDN must never
+keep an error, nor a client get an HTML page for an image), Django's pages elsewhere."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
+
+from dam import api
+from dam.errors import DamError
+from renditions.views import DELIVERY_PREFIX, error_response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(DELIVERY_PREFIX):
+        return error_response(DamError("There is no such rendition.", code="not_found", status=404))
+    if request.path.startswith(api.API_PREFIX):
+        return api.not_found(request)
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(DELIVERY_PREFIX):
+        return error_response(DamError("The rendition could not be served.", code="error", status=500))
+    if request.path.startswith(api.API_PREFIX):
+        return api.server_error(request)
+    return defaults.server_error(request)
