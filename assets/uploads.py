@@ -125,7 +125,9 @@ def store_local(upload: Upload, fileobj: Any) -> None:
     """Keep the file S3 would have accepted: exactly the declared size (the request's body cap
     already stopped anything larger while it was being read)."""
     if fileobj.size > upload.byte_size:
-        raise RejectedUpload(f"The file has more than the {upload.byte_size} bytes declared.", code="file_too_large")
+        raise RejectedUpload(
+            f"The file has more than the {upload.byte_size} bytes declared.", code="file_too_large"
+        )
     if fileobj.size < upload.byte_size:
         raise UploadIncomplete(f"The file has {fileobj.size} bytes, not the {upload.byte_size} declared.")
     storage = uploads_storage()

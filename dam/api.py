@@ -6,6 +6,7 @@ field-level detail; ``code`` is the stable one from LIMITS.md the Ruby app switc
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +23,7 @@ from rest_framework.views import exception_handler
 from dam.errors import DamError
 
 PROBLEM = "application/problem+json"
+BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 # DRF exception → our stable code (LIMITS.md).
 DRF_CODES: dict[type[exceptions.APIException], str] = {
@@ -142,8 +144,15 @@ class NewestFirstCursorPagination(CursorPagination):
 
     def decode_cursor(self, request: Any) -> Cursor | None:
         try:
+            encoded = request.query_params.get(self.cursor_query_param)
+            if encoded is not None and not BASE64.fullmatch(encoded):
+                raise ValueError(encoded)  # b64decode would skip the stray bytes and read a first page
             cursor = super().decode_cursor(request)
-            if cursor is not None and cursor.position is not None and parse_datetime(str(cursor.position)) is None:
+            if (
+                cursor is not None
+                and cursor.position is not None
+                and parse_datetime(str(cursor.position)) is None
+            ):
                 raise ValueError(cursor.position)
         except (exceptions.NotFound, ValueError) as exc:
             raise exceptions.ValidationError(

@@ -97,6 +97,9 @@ class StrictFilterBackend(DjangoFilterBackend):
         if unknown:
             hint = f"Unknown query parameter; known: {', '.join(sorted(known)) or 'none'}."
             raise ValidationError({name: [hint] for name in unknown})
+        # Not every form field refuses a NUL (a date field parses around one); no parameter has one.
+        if nul := sorted(k for k, values in request.query_params.lists() if any("\x00" in v for v in values)):
+            raise ValidationError({name: ["Null characters are not allowed."] for name in nul})
         return super().filter_queryset(request, queryset, view)
 
     def known_parameters(self, view: Any, queryset: QuerySet[Any]) -> set[str]:
