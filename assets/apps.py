@@ -12,4 +12,3 @@ class AssetsConfig(AppConfig):
         # Pillow's own bomb check (warning at the limit, error at twice it) agrees with ours.
         Image.MAX_IMAGE_PIXELS = settings.DAM_MAX_IMAGE_PIXELS
         from assets import signals  # noqa: F401  (connects the after-commit file deletion)
-        from assets.api import schema  # noqa: F401  (registers the OpenAPI auth extensions)

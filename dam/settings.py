@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "assets",
     "renditions",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -191,11 +192,11 @@ DAM_API_THROTTLE_RATE = env.str("DAM_API_THROTTLE_RATE", default="1200/min")  # 
 CACHES = {"default": env.cache_url("DAM_CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "assets.api.authentication.ApiKeyAuthentication",
-        "assets.api.authentication.StaffSessionAuthentication",
+        "api.authentication.ApiKeyAuthentication",
+        "api.authentication.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["assets.api.permissions.ApiAccess"],
-    "DEFAULT_THROTTLE_CLASSES": ["assets.api.permissions.PerClientThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.permissions.PerClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": DAM_API_THROTTLE_RATE},
     "DEFAULT_PAGINATION_CLASS": "dam.api.NewestFirstCursorPagination",
     "EXCEPTION_HANDLER": "dam.api.problem_exception_handler",

@@ -17,7 +17,7 @@ handler500 = "dam.error_pages.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include(("assets.api.urls", "api"))),
+    path("api/v1/", include(("api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("renditions.urls")),

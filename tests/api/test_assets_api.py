@@ -10,7 +10,7 @@ from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
-from assets.api.permissions import PerClientThrottle
+from api.permissions import PerClientThrottle
 from assets.models import ApiKey, Asset
 from renditions.models import Rendition
 from tests import images

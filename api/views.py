@@ -1,13 +1,13 @@
 """API v1 views. Thin: parse → call the service (ingest, uploads, rendition URLs) → serialize.
 
 Hooks to override: ``get_queryset`` (the rows a client may see), ``filterset_class`` (list
-parameters, assets/api/filters.py), ``action_permissions`` (what a staff session needs per action,
-assets/api/permissions.py), ``serialize_assets`` (renditions for the whole page, computed once:
+parameters, api/filters.py), ``action_permissions`` (what a staff session needs per action,
+api/permissions.py), ``serialize_assets`` (renditions for the whole page, computed once:
 the query count does not grow with the page size, and no storage call is made),
 ``perform_destroy`` (files leave storage after commit via signals).
 
 Every request's body is read last: credentials, permissions and throttles first, then its
-declared length, and the read itself stops at the byte cap (assets/api/body_limits.py).
+declared length, and the read itself stops at the byte cap (api/body_limits.py).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api import body_limits
+from api import serializers as s
+from api.filters import AssetFilter, StrictFilterBackend
 from assets import uploads
-from assets.api import body_limits
-from assets.api import serializers as s
-from assets.api.filters import AssetFilter, StrictFilterBackend
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
 from renditions import pipeline, services

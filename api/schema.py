@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "assets.api.authentication.ApiKeyAuthentication"
+    target_class = "api.authentication.ApiKeyAuthentication"
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
@@ -18,4 +18,4 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 class StaffSessionScheme(SessionScheme):
-    target_class = "assets.api.authentication.StaffSessionAuthentication"
+    target_class = "api.authentication.StaffSessionAuthentication"

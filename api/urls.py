@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assets.api import views
+from api import views
 
 router = SimpleRouter()
 router.register("assets", views.AssetViewSet, basename="asset")

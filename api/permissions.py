@@ -13,7 +13,7 @@ from typing import Any
 from rest_framework import permissions, throttling
 from rest_framework.request import Request
 
-from assets.api.authentication import ApiKeyClient
+from api.authentication import ApiKeyClient
 
 READ_ONLY_KEY = "This API key is read-only."
 
