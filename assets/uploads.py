@@ -34,8 +34,9 @@ from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest
 from assets.metadata import CONTENT_TYPES
 from assets.models import ApiKey, Asset, Upload
-from dam.errors import DamError
+from dam.errors import DamError, Overloaded
 from dam.storage import uploads_storage
+from dam.unavailable import is_unavailable
 
 logger = logging.getLogger(__name__)
 SIGNING_SALT = "dam.uploads.local"
@@ -167,6 +168,8 @@ def _check_arrived(upload: Upload) -> None:
     try:
         size = uploads_storage().size(upload.storage_name)
     except Exception as exc:  # not there yet (FileNotFoundError locally, a 404 ClientError on S3)
+        if is_unavailable(exc):  # storage down or slow, not "no file": the client retries on 503
+            raise Overloaded("Storage is unavailable; try again shortly.") from exc
         raise UploadIncomplete("The file has not arrived in storage yet.") from exc
     if size != upload.byte_size:
         raise UploadIncomplete(f"The stored file has {size} bytes, not the {upload.byte_size} declared.")

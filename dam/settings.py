@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dam.middleware.DependencyUnavailableMiddleware",  # database/broker/storage down → 503, not 500
 ]
 
 ROOT_URLCONF = "dam.urls"
@@ -190,6 +191,13 @@ DAM_DIRECT_UPLOAD_EXPIRY = env.int("DAM_DIRECT_UPLOAD_EXPIRY", default=600)  # s
 DAM_UPLOAD_COMPLETE_TIMEOUT = env.int("DAM_UPLOAD_COMPLETE_TIMEOUT", default=300)  # seconds
 DAM_API_THROTTLE_RATE = env.str("DAM_API_THROTTLE_RATE", default="1200/min")  # per key or user
 CACHES = {"default": env.cache_url("DAM_CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].startswith("django_redis"):
+    # Shared by every web node (throttle counters). A Redis restart must not fail requests: the
+    # cache fails open (throttling pauses) and gives up on a dead server within half a second.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+    )
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
@@ -244,6 +252,9 @@ if CELERY_TASK_TIME_LIMIT >= DAM_BROKER_VISIBILITY_TIMEOUT:
     raise environ.ImproperlyConfigured("DAM_TASK_TIME_LIMIT must be below DAM_BROKER_VISIBILITY_TIMEOUT")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": DAM_BROKER_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queueing a task rides out a broker restart (a few seconds) before the request gives up with 503.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 20, "interval_start": 0, "interval_step": 0.25,
+                                    "interval_max": 0.5}  # fmt: skip
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DAM_TASK_MAX_RETRIES = env.int("DAM_TASK_MAX_RETRIES", default=5)
 DAM_WEBHOOK_TIMEOUT = env.float("DAM_WEBHOOK_TIMEOUT", default=5.0)

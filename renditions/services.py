@@ -356,7 +356,11 @@ def generate(target: Target) -> Rendition:
     rendered = time.perf_counter()
     content = ContentFile(made.data)
     content.content_type = pipeline.CONTENT_TYPES[made.format]  # type: ignore[attr-defined]
-    name = renditions_storage().save(f"{asset.id}/{target.key}", content)
+    try:
+        name = renditions_storage().save(f"{asset.id}/{target.key}", content)
+    except (BotoCoreError, ClientError) as exc:  # storage down or slow: retry later, never a 500
+        metrics.FAILURES.labels(label).inc()
+        raise Overloaded("Storage is unavailable; try again shortly.") from exc
     stored = time.perf_counter()
     try:
         row, _ = Rendition.objects.get_or_create(asset=asset, key=target.key, defaults={

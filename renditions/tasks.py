@@ -16,6 +16,7 @@ from assets.exceptions import SourceMissing
 from assets.models import Asset
 from dam.errors import DamError, Overloaded
 from dam.tasks import backoff
+from dam.unavailable import is_unavailable
 from renditions import services
 from renditions.models import RenditionSpec
 
@@ -24,20 +25,27 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True)
 def generate_eager(self: Any, asset_id: str) -> None:
-    asset = Asset.objects.filter(pk=asset_id).first()
-    if asset is None:
-        return  # deleted meanwhile
     try:
+        asset = Asset.objects.filter(pk=asset_id).first()
+        if asset is None:
+            return  # deleted meanwhile
         for named in RenditionSpec.objects.filter(eager=True):
             for target in services.Target.every_variant(asset, named):
                 services.get_or_generate(target)
+        mark(asset, Asset.Status.READY, "")
     except Overloaded as exc:
         if not self.request.is_eager and self.request.retries < settings.DAM_TASK_MAX_RETRIES:
             raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
         return mark(asset, Asset.Status.FAILED, f"Gave up after retries: {exc.message}")
     except (DamError, SourceMissing) as exc:
         return mark(asset, Asset.Status.FAILED, f"{exc.code}: {exc.message}")
-    mark(asset, Asset.Status.READY, "")
+    except Exception as exc:
+        # The database (or storage) went away under the task: run it again later rather than
+        # leave the asset `processing` for good. Anything else is a bug and fails loudly.
+        if is_unavailable(exc) and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries),
+                             max_retries=settings.DAM_TASK_MAX_RETRIES + 3) from exc  # fmt: skip
+        raise
 
 
 def mark(asset: Asset, status: str, reason: str) -> None:
