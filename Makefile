@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run setup test lint format typecheck bench schema clean
+.PHONY: run setup test lint format typecheck bench schema clean cluster cluster-down test-cluster
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("dam needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -42,6 +42,15 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+cluster: $(STAMP)  ## nginx + 2 web nodes + 2 workers + PostgreSQL + Redis + S3 (moto) on loopback
+	$(PY) -m deploy.cluster up
+
+cluster-down:
+	$(PY) -m deploy.cluster down
+
+test-cluster: $(STAMP)  ## only the cluster fault-injection and soak suite (part of `make test`)
+	$(PY) -m pytest -m cluster $(PYTEST_ARGS)
 
 schema: $(STAMP)  ## regenerate the committed OpenAPI schema (a test fails when it is stale)
 	$(PY) manage.py spectacular --file docs/openapi.yaml --validate

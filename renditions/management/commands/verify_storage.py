@@ -2,10 +2,13 @@
 
 A missing rendition is harmless with ``--fix`` (its row is dropped; the next request remakes it);
 a missing original is not (its asset answers 410 ``source_missing``): restore it from a backup.
+``--orphans`` also lists stored objects no row refers to (older than ``--grace`` seconds) and
+fails when there are any; ``prune_renditions`` deletes them.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fix", action="store_true", help="Drop rows of missing renditions (they are remade on request)."
         )
+        parser.add_argument("--orphans", action="store_true", help="Also fail on objects no row refers to.")
+        parser.add_argument("--grace", type=float, default=maintenance.ORPHAN_GRACE.total_seconds(),
+                            help="Orphans younger than this many seconds may be writes in flight (default 3600).")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         found = list(progress(maintenance.missing(), verbosity=options["verbosity"], desc="checking"))
@@ -33,5 +39,15 @@ class Command(BaseCommand):
             Rendition.objects.filter(storage_name__in=renditions).delete()
             self.stdout.write(f"Dropped {len(renditions)} row(s) of missing renditions.")
         self.stdout.write(f"{originals} missing original(s), {len(renditions)} missing rendition(s).")
+        orphans = self._orphans(options["grace"]) if options["orphans"] else 0
         if originals or (renditions and not options["fix"]):
             raise CommandError("Storage lacks objects the database refers to.")
+        if orphans:
+            raise CommandError("Storage holds objects no row refers to (prune_renditions deletes them).")
+
+    def _orphans(self, grace: float) -> int:
+        found = [name for _, name in maintenance.orphan_objects(grace=timedelta(seconds=grace))]
+        for name in found:
+            self.stdout.write(f"orphan object: {name}")
+        self.stdout.write(f"{len(found)} orphan object(s).")
+        return len(found)
