@@ -42,7 +42,9 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 
         response = JsonResponse(problem(503, "overloaded", DETAIL), status=503, content_type=PROBLEM)
     else:
-        response = HttpResponse(f"overloaded: {DETAIL}\n", status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            f"overloaded: {DETAIL}\n", status=503, content_type="text/plain; charset=utf-8"
+        )
         response["X-Error-Code"] = "overloaded"
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

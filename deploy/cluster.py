@@ -13,6 +13,7 @@ The cluster test suite (tests/cluster) drives the same class and injects faults 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -87,10 +88,8 @@ class Proc:
         return self.popen is not None and self.popen.poll() is None
 
     def signal(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def stop(self, timeout: float = 20.0) -> None:
         if not self.alive():
@@ -126,14 +125,16 @@ class Postgres:
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             for path in (self.dir, *self.dir.parents):
-                if path == path.parent or path in (Path("/tmp"), Path("/")):
+                if path == path.parent or path in (Path("/tmp"), Path("/")):  # noqa: S108
                     break
-                os.chmod(path, os.stat(path).st_mode | 0o011)  # let postgres traverse
+                os.chmod(path, os.stat(path).st_mode | 0o011)  # noqa: S103  (postgres must traverse)
             os.chown(self.dir, user.pw_uid, user.pw_gid)
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-sync")  # fmt: skip
         self.start()
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "dam")
+        self._run(
+            str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "dam"
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
@@ -273,8 +274,13 @@ class Cluster:
         self.manage("collectstatic", "--no-input", "--verbosity", "0", env=self.app_env)
         self.api_key = self.manage("create_api_key", "cluster", env=self.app_env).strip().splitlines()[-1]
         # Editors' choice, made here so the workers have work: thumbnails are made after upload.
-        self.manage("shell", "-c", "from renditions.models import RenditionSpec as S; "
-                    f"S.objects.filter(name__in={list(EAGER_SPECS)!r}).update(eager=True)", env=self.app_env)
+        self.manage(
+            "shell",
+            "-c",
+            "from renditions.models import RenditionSpec as S; "
+            f"S.objects.filter(name__in={list(EAGER_SPECS)!r}).update(eager=True)",
+            env=self.app_env,
+        )
         for index in range(1, self.web_nodes + 1):
             self.start_web(index)
         for index in range(1, self.workers + 1):
@@ -290,7 +296,12 @@ class Cluster:
 
     def start_worker(self, index: int) -> None:
         env = {**self.app_env, "DAM_WORKER_NAME": f"worker{index}"}
-        proc = Proc(f"worker{index}", ["bash", "-c", f"exec {procfile()['worker']}"], env, self.logs / f"worker{index}.log")
+        proc = Proc(
+            f"worker{index}",
+            ["bash", "-c", f"exec {procfile()['worker']}"],
+            env,
+            self.logs / f"worker{index}.log",
+        )
         offset = proc.log.stat().st_size if proc.log.exists() else 0
         proc.start()
         self.procs[proc.name] = proc
@@ -325,7 +336,7 @@ class Cluster:
             import urllib.request
 
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as reply:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as reply:
                     return bool(reply.status == 200)
             except OSError:
                 return False
@@ -338,10 +349,8 @@ class Cluster:
         for name in reversed(list(self.procs)):
             self.procs[name].stop()
         self.redis.stop()
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.postgres.stop()
-        except subprocess.CalledProcessError:
-            pass
 
     def save_state(self) -> None:
         state = {"dir": str(self.dir), "pids": {n: p.pid for n, p in self.procs.items()},
@@ -401,10 +410,8 @@ def down() -> None:
     for pid in [p for p in pids if p]:
         while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
             time.sleep(0.1)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     pg = Postgres(Path(state["dir"]) / "postgres")
     pg.stop()
     state_file.unlink()

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True)
 def generate_eager(self: Any, asset_id: str) -> None:
+    asset: Asset | None = None
     try:
         asset = Asset.objects.filter(pk=asset_id).first()
         if asset is None:
@@ -34,10 +35,12 @@ def generate_eager(self: Any, asset_id: str) -> None:
                 services.get_or_generate(target)
         mark(asset, Asset.Status.READY, "")
     except Overloaded as exc:
+        assert asset is not None, "renders are only attempted once the asset was read"
         if not self.request.is_eager and self.request.retries < settings.DAM_TASK_MAX_RETRIES:
             raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
         return mark(asset, Asset.Status.FAILED, f"Gave up after retries: {exc.message}")
     except (DamError, SourceMissing) as exc:
+        assert asset is not None, "renders are only attempted once the asset was read"
         return mark(asset, Asset.Status.FAILED, f"{exc.code}: {exc.message}")
     except Exception as exc:
         # The database (or storage) went away under the task: run it again later rather than

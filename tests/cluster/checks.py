@@ -49,14 +49,16 @@ def wait_ready(cluster: Cluster, ids: set[str], timeout: float = READY_TIMEOUT) 
 
 def originals_missing(cluster: Cluster, ids: set[str]) -> list[str]:
     with psycopg.connect(cluster.postgres.url.replace("postgres://", "postgresql://")) as db:
-        files = [r[0] for r in db.execute("SELECT file FROM assets_asset WHERE id::text = ANY(%s)", [list(ids)])]
+        files = [
+            r[0] for r in db.execute("SELECT file FROM assets_asset WHERE id::text = ANY(%s)", [list(ids)])
+        ]
     stored = stored_keys(cluster)
     return [name for name in files if f"originals/{name}" not in stored]
 
 
 def stored_keys(cluster: Cluster) -> set[str]:
     s3 = boto3.client("s3", endpoint_url=cluster.moto_url, region_name="us-east-1",
-                      aws_access_key_id="cluster", aws_secret_access_key="cluster")  # noqa: S106  # fmt: skip
+                      aws_access_key_id="cluster", aws_secret_access_key="cluster")  # fmt: skip
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
     return {obj["Key"] for page in pages for obj in page.get("Contents", [])}
 
@@ -134,5 +136,7 @@ def _label(answer: Answer) -> str:
 
 def quiet_since(answers: list[Answer], since: float) -> float:
     """Seconds since the last app error (or since ``since``, whichever is later)."""
-    late = [a.at for a in answers if a.upstream == "app" and (a.status >= 500 or a.status == 0) and a.at > since]
+    late = [
+        a.at for a in answers if a.upstream == "app" and (a.status >= 500 or a.status == 0) and a.at > since
+    ]
     return time.monotonic() - max([since, *late])

@@ -24,6 +24,8 @@ CLUSTER_ENV = {
     # (the default 60 s suits slower originals) so the suite's recovery stays short.
     "DAM_RENDER_LEASE_SECONDS": "20",
     "DAM_LOG_LEVEL": "INFO",
+    # Per key; each load client has its own key and makes well under 100 calls a minute.
+    "DAM_API_THROTTLE_RATE": "300/min",
 }
 
 
@@ -37,7 +39,9 @@ def _missing_tools() -> list[str]:
 @pytest.fixture(scope="session")
 def running_cluster() -> Iterator[tuple[Cluster, FaultProxy]]:
     if missing := _missing_tools():
-        message = f"the cluster suite needs {', '.join(missing)} (apt-get install nginx redis-server postgresql)"
+        message = (
+            f"the cluster suite needs {', '.join(missing)} (apt-get install nginx redis-server postgresql)"
+        )
         if os.environ.get("DAM_REQUIRE_SERVICES"):
             pytest.fail(message)
         pytest.skip(message)

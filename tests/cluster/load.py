@@ -147,7 +147,9 @@ class Load:
         self.sent_uploads.add(upload_id)
         deadline = time.monotonic() + COMPLETE_PATIENCE
         while time.monotonic() < deadline:
-            done = await self._call(client, "direct-complete", "POST", f"/api/v1/uploads/{upload_id}/complete/")
+            done = await self._call(
+                client, "direct-complete", "POST", f"/api/v1/uploads/{upload_id}/complete/"
+            )
             if done is not None and done.status_code in (200, 201):
                 self.completed_uploads.add(upload_id)
                 self._remember(done.json(), "direct")

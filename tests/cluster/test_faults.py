@@ -82,7 +82,7 @@ def check_and_report(cluster: Cluster, window: Window, load: Load, *, data_note:
     pending = checks.wait_ready(cluster, set(load.created))
     assert not pending, f"uploads answered 201 that are not ready: {pending}"
     assert not checks.originals_missing(cluster, set(load.created))
-    code, out = checks.verify_storage(cluster)
+    _code, out = checks.verify_storage(cluster)
     assert "0 missing original(s), 0 missing rendition(s)" in out, out
     garbage = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("orphan object: ")]
     quarantine = [name for name in garbage if "/" not in name]  # uploads/<id>: a failed cleanup
@@ -102,7 +102,7 @@ def _clean(cluster: Cluster, garbage: list[str]) -> None:
     """Leftovers of one fault must not be blamed on the next: delete them from S3 directly."""
     stored = checks.stored_keys(cluster)
     s3 = boto3.client("s3", endpoint_url=cluster.moto_url, region_name="us-east-1",
-                      aws_access_key_id="cluster", aws_secret_access_key="cluster")  # noqa: S106  # fmt: skip
+                      aws_access_key_id="cluster", aws_secret_access_key="cluster")  # fmt: skip
     for name in garbage:
         for prefix in ("uploads/", "originals/", "renditions/"):
             if prefix + name in stored:
@@ -127,8 +127,13 @@ def test_sigkill_a_web_node_then_start_it_again(cluster: Cluster, keys: list[str
     # row leaves that object behind, unreferenced: one per such request at most.
     killed_uploads = sum(1 for a in window.app_answers if a.op in ("upload", "direct-complete")
                          and a.status in (0, 502))  # fmt: skip
-    check_and_report(cluster, window, load, orphans_allowed=killed_uploads,
-                     data_note="orphan objects of uploads killed in flight (prune_renditions removes them)")
+    check_and_report(
+        cluster,
+        window,
+        load,
+        orphans_allowed=killed_uploads,
+        data_note="orphan objects of uploads killed in flight (prune_renditions removes them)",
+    )
 
 
 def test_sigkill_a_worker_in_the_middle_of_a_render(cluster: Cluster, keys: list[str]) -> None:
@@ -207,7 +212,9 @@ def _worker_rendering(cluster: Cluster, asset_id: str, seconds: float = 60.0) ->
     deadline = time.monotonic() + seconds
     with psycopg.connect(cluster.postgres.url.replace("postgres://", "postgresql://"), autocommit=True) as db:
         while time.monotonic() < deadline:
-            if not db.execute("SELECT 1 FROM renditions_renderlease WHERE name LIKE %s", [f"{asset_id}/%"]).fetchone():
+            if not db.execute(
+                "SELECT 1 FROM renditions_renderlease WHERE name LIKE %s", [f"{asset_id}/%"]
+            ).fetchone():
                 time.sleep(0.05)
                 continue
             pools = {(name, child): _cpu_ticks(child) for name in ("worker1", "worker2")

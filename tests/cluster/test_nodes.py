@@ -15,7 +15,7 @@ from deploy.cluster import Cluster
 from tests.cluster.load import make_image
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
-RATE = 1200  # DAM_API_THROTTLE_RATE's default, per minute, which the cluster keeps
+RATE = 300  # DAM_API_THROTTLE_RATE of the test cluster (tests/cluster/conftest.py), per minute
 
 
 def _key(cluster: Cluster) -> str:
@@ -35,20 +35,17 @@ def test_throttling_counts_requests_on_every_node_against_one_budget(cluster: Cl
     # given one key, and its budget spent half on each web node (not through nginx)
     key = _key(cluster)
     headers = {"Authorization": f"Api-Key {key}"}
-    statuses: list[int] = []
-
-    def spend(node: int, count: int) -> None:
-        with httpx.Client(base_url=cluster.node_url(node), headers=headers, timeout=30) as client:
-            statuses.extend(client.get("/api/v1/rendition-specs/").status_code for _ in range(count))
-
-    threads = [threading.Thread(target=spend, args=(node, RATE // 4)) for node in (1, 2, 1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # (one request at a time: DRF's throttle reads and writes its history without a lock, so
+    # simultaneous requests of one key may undercount; the point here is the shared counter)
+    with httpx.Client(headers=headers, timeout=30) as client:
+        statuses = [client.get(f"{cluster.node_url(1 + i % 2)}/api/v1/rendition-specs/").status_code
+                    for i in range(RATE)]  # fmt: skip
     assert statuses.count(200) == RATE, f"the budget ran out early: {set(statuses)}"
     # when one more request goes to either node
-    extra = [httpx.get(f"{cluster.node_url(n)}/api/v1/rendition-specs/", headers=headers, timeout=30) for n in (1, 2)]
+    extra = [
+        httpx.get(f"{cluster.node_url(n)}/api/v1/rendition-specs/", headers=headers, timeout=30)
+        for n in (1, 2)
+    ]
     # then both refuse it: each node saw the other's requests
     assert [r.status_code for r in extra] == [429, 429]
     assert all(r.json()["code"] == "throttled" and r.headers["Retry-After"] for r in extra)
@@ -60,19 +57,22 @@ def test_metrics_sum_the_renders_of_every_worker_of_a_node(cluster: Cluster) -> 
     asset = _upload(cluster, key)
     log = cluster.procs["web2"].log
     offset = len(log.read_bytes())
-    specs = [f"width-{w}|format-png" for w in range(100, 132)]
+    specs = [f"width-{w}|format-png" for w in range(100, 108)]
     signed = httpx.post(f"{cluster.url}/api/v1/assets/{asset['id']}/urls/", json={"specs": specs},
                         headers={"Authorization": f"Api-Key {key}"}, timeout=30).json()["urls"]  # fmt: skip
     paths = [re.sub(r"^https?://[^/]+", "", u["url"]) for u in signed]
 
+    answered: list[int] = []
+
     def fetch(path: str) -> None:
-        assert httpx.get(cluster.node_url(2) + path, timeout=60).status_code in (200, 302)
+        answered.append(httpx.get(cluster.node_url(2) + path, timeout=60).status_code)
 
     threads = [threading.Thread(target=fetch, args=(p,)) for p in paths]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert answered == [302] * len(specs), answered
     lines = [line for line in log.read_bytes()[offset:].decode().splitlines() if "rendered asset=" in line]
     pids = {re.search(r"pid=(\d+)", line).group(1) for line in lines}  # type: ignore[union-attr]
     assert len(lines) == len(specs) and len(pids) == 2, f"renders by pids {pids}"

@@ -39,7 +39,9 @@ def _trickle(port: int, stop: threading.Event) -> None:
 
 def _slowest_answer_while_trickling(cluster: Cluster, port: int) -> float:
     stop = threading.Event()
-    trickles = [threading.Thread(target=_trickle, args=(port, stop), daemon=True) for _ in range(SLOW_CLIENTS)]
+    trickles = [
+        threading.Thread(target=_trickle, args=(port, stop), daemon=True) for _ in range(SLOW_CLIENTS)
+    ]
     for thread in trickles:
         thread.start()
     time.sleep(1.0)  # every slow client is connected and has sent its headers
