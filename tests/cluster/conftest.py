@@ -26,6 +26,9 @@ CLUSTER_ENV = {
     "DAM_LOG_LEVEL": "INFO",
     # Per key; each load client has its own key and makes well under 100 calls a minute.
     "DAM_API_THROTTLE_RATE": "300/min",
+    # A `complete` cut off by a fault is taken over by the client's retry after this (above
+    # gunicorn's 60 s request timeout, as the README asks; the default is 300 s).
+    "DAM_UPLOAD_COMPLETE_TIMEOUT": "75",
 }
 
 
