@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest, parse_tags
@@ -107,7 +108,9 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
         from django.utils import timezone
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} key(s).")
+        self.message_user(
+            request, ngettext("Revoked %(n)d key.", "Revoked %(n)d keys.", count) % {"n": count}
+        )
 
 
 @admin.register(Upload)
@@ -278,7 +281,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                 except RejectedUpload as exc:
                     rejected.append((upload.name, exc.message))
             if created:
-                self.message_user(request, f"Uploaded {len(created)} image(s).", messages.SUCCESS)
+                uploaded = ngettext("Uploaded %(n)d image.", "Uploaded %(n)d images.", len(created))
+                self.message_user(request, uploaded % {"n": len(created)}, messages.SUCCESS)
             if not rejected:
                 if len(created) == 1:
                     return HttpResponseRedirect(reverse("admin:assets_asset_change", args=[created[0].pk]))

@@ -17,7 +17,7 @@ from kombu import serialization
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dam.settings")
 
 
-class InProcessWithoutBroker(Task):  # type: ignore[misc]
+class InProcessWithoutBroker(Task):
     """Runs an always-eager task without acquiring a broker producer.
 
     Celery ≥ 5.5 takes a producer from the broker connection pool even in eager mode, only to

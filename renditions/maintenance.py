@@ -4,7 +4,8 @@
   the lazy path.
 * ``stale_rows`` / ``orphan_objects``: renditions nothing can ask for any more (their spec was
   deleted or edited, or the asset's focal point moved), and storage objects no row refers to.
-* ``missing``: originals and renditions the database refers to that storage lacks.
+* ``checked`` / ``missing``: originals and renditions the database refers to, and whether
+  storage has them.
 """
 
 from __future__ import annotations
@@ -115,12 +116,20 @@ def _unreferenced() -> Iterator[tuple[Storage, str]]:
             yield uploads_storage(), name
 
 
-def missing() -> Iterator[tuple[str, str]]:
-    """(kind, name) of every object the database refers to that storage does not have."""
+def reference_count() -> int:
+    """How many objects ``checked`` looks at: one original per asset, one file per rendition."""
+    return Asset.objects.count() + Rendition.objects.count()
+
+
+def checked() -> Iterator[tuple[str, str, bool]]:
+    """(kind, name, present) for every object the database refers to, one storage probe each."""
     originals, renditions = originals_storage(), renditions_storage()
     for name in Asset.objects.values_list("file", flat=True).iterator(chunk_size=1000):
-        if not originals.exists(name):
-            yield "original", name
+        yield "original", name, originals.exists(name)
     for name in Rendition.objects.values_list("storage_name", flat=True).iterator(chunk_size=1000):
-        if not renditions.exists(name):
-            yield "rendition", name
+        yield "rendition", name, renditions.exists(name)
+
+
+def missing() -> Iterator[tuple[str, str]]:
+    """(kind, name) of every object the database refers to that storage does not have."""
+    return ((kind, name) for kind, name, present in checked() if not present)

@@ -9,11 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import ngettext
 from PIL import Image, ImageDraw
 
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset
+from dam.commands import DamCommand
 
 SAMPLES = [
     ("Sunrise gradient", (255, 120, 0), (40, 0, 90), (1600, 1067)),
@@ -22,7 +24,7 @@ SAMPLES = [
 ]
 
 
-class Command(BaseCommand):
+class Command(DamCommand):
     help = "Create the local admin account (embedded default only) and a few sample images."
 
     def add_arguments(self, parser: Any) -> None:
@@ -39,7 +41,10 @@ class Command(BaseCommand):
                     filename=f"{title}.jpg",
                     fields=AssetFields(title=title, alt_text=title, tags=["sample"]),
                 )
-            self.stdout.write(f"Added {len(SAMPLES)} sample images.")
+            count = len(SAMPLES)
+            self.say(
+                ngettext("Added %(n)d sample image.", "Added %(n)d sample images.", count) % {"n": count}
+            )
 
     def _admin(self) -> None:
         login_file = Path(settings.VAR_DIR) / "admin-login.txt"
@@ -52,9 +57,7 @@ class Command(BaseCommand):
             login_file.chmod(0o600)
         if login_file.exists():
             user, password = login_file.read_text().split()[:2]
-            self.stdout.write(
-                self.style.SUCCESS(f"Admin login: {user} / {password}  (saved in {login_file})")
-            )
+            self.say(self.style.SUCCESS(f"Admin login: {user} / {password}  (saved in {login_file})"))
 
 
 def _gradient(top: tuple[int, int, int], bottom: tuple[int, int, int], size: tuple[int, int]) -> bytes:

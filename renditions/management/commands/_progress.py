@@ -11,9 +11,12 @@ from tqdm import tqdm
 T = TypeVar("T")
 
 
-def progress(items: Iterable[T], *, verbosity: int, total: int | None = None, desc: str = "") -> Iterator[T]:
+def progress(items: Iterable[T], *, verbosity: int, total: int | None = None, desc: str = "",
+             unit: str = "item") -> Iterator[T]:  # fmt: skip
+    """Yields ``items``, ticking once per item: pass the units of work done (objects checked,
+    renditions made), not the findings, and their ``total`` when it is known."""
     if verbosity >= 1 and sys.stderr.isatty():
-        yield from tqdm(items, total=total, desc=desc, unit="item", file=sys.stderr)
+        yield from tqdm(items, total=total, desc=desc, unit=f" {unit}", file=sys.stderr)
     else:
         yield from items
 

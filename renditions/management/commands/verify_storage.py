@@ -11,14 +11,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import ngettext
 
+from dam.commands import DamCommand
 from renditions import maintenance
 from renditions.management.commands._progress import progress
 from renditions.models import Rendition
 
 
-class Command(BaseCommand):
+class Command(DamCommand):
     help = "Check that every original and rendition the database knows is in storage."
 
     def add_arguments(self, parser: Any) -> None:
@@ -30,15 +32,23 @@ class Command(BaseCommand):
                             help="Orphans younger than this many seconds may be writes in flight (default 3600).")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
-        found = list(progress(maintenance.missing(), verbosity=options["verbosity"], desc="checking"))
+        if options["grace"] < 0:
+            raise CommandError(f"--grace must be 0 or more seconds, not {options['grace']:g}.")
+        total = maintenance.reference_count()
+        checks = progress(
+            maintenance.checked(), verbosity=self.verbosity, total=total, desc="checking", unit="object"
+        )
+        found = [(kind, name) for kind, name, present in checks if not present]
         for kind, name in found:
-            self.stdout.write(f"missing {kind}: {name}")
+            self.stdout.write(f"missing {kind}: {name}")  # the findings: printed at every verbosity
         renditions = [name for kind, name in found if kind == "rendition"]
         originals = len(found) - len(renditions)
         if options["fix"] and renditions:
             Rendition.objects.filter(storage_name__in=renditions).delete()
-            self.stdout.write(f"Dropped {len(renditions)} row(s) of missing renditions.")
-        self.stdout.write(f"{originals} missing original(s), {len(renditions)} missing rendition(s).")
+            dropped = ngettext("Dropped %(n)d row of a missing rendition.", "Dropped %(n)d rows of missing renditions.",
+                               len(renditions))  # fmt: skip
+            self.say(dropped % {"n": len(renditions)})
+        self.say(f"{missing_originals(originals)}, {missing_renditions(len(renditions))}.")
         orphans = self._orphans(options["grace"]) if options["orphans"] else 0
         if originals or (renditions and not options["fix"]):
             raise CommandError("Storage lacks objects the database refers to.")
@@ -48,6 +58,14 @@ class Command(BaseCommand):
     def _orphans(self, grace: float) -> int:
         found = [name for _, name in maintenance.orphan_objects(grace=timedelta(seconds=grace))]
         for name in found:
-            self.stdout.write(f"orphan object: {name}")
-        self.stdout.write(f"{len(found)} orphan object(s).")
+            self.stdout.write(f"orphan object: {name}")  # findings, like the missing ones
+        self.say(ngettext("%(n)d orphan object.", "%(n)d orphan objects.", len(found)) % {"n": len(found)})
         return len(found)
+
+
+def missing_originals(count: int) -> str:
+    return ngettext("%(n)d missing original", "%(n)d missing originals", count) % {"n": count}
+
+
+def missing_renditions(count: int) -> str:
+    return ngettext("%(n)d missing rendition", "%(n)d missing renditions", count) % {"n": count}
