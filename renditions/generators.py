@@ -1,18 +1,22 @@
 """The only module that imports django-imagekit: an ``ImageSpec`` built from a parsed spec.
 
 imagekit contributes the generator protocol (source → processors → encoded file) and pilkit's
-robust ``save_image``. What it does *not* do here, by design (DESIGN.md): its cache-file
-strategies (they ask storage whether a file exists) and its Celery backend (it pickles). Our
-single processor runs the whole pure pipeline so geometry stays one crop and one resample.
+processor pipeline. What it does *not* do here, by design: its cache-file strategies (they ask
+storage whether a file exists), its Celery backend (it pickles), and pilkit's ``save_image``
+(see ``DamImageSpec.generate``). Our single processor runs the whole pure pipeline so geometry
+stays one crop and one resample.
 """
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
+from imagekit.processors import ProcessorPipeline
 from imagekit.specs import ImageSpec
+from imagekit.utils import open_image
 from PIL import Image
 
 from renditions import pipeline
@@ -20,18 +24,16 @@ from renditions.specs import Spec
 
 
 class PipelineProcessor:
-    """A pilkit processor: ``process(img) → img``. It also fills in the encoder options, which
-    depend on the image (animation frames, EXIF) and so are only known once it has run."""
+    """A pilkit processor: ``process(img) → img``. It keeps what the pipeline decided for the
+    encoder (format, options that depend on the image: animation frames, EXIF) in ``result``."""
 
     def __init__(self, spec: Spec, focal_point: tuple[float, float] | None,
-                 limits: pipeline.RenderLimits, options: dict[str, Any]) -> None:  # fmt: skip
-        self.spec, self.focal_point, self.limits, self.options = spec, focal_point, limits, options
+                 limits: pipeline.RenderLimits) -> None:  # fmt: skip
+        self.spec, self.focal_point, self.limits = spec, focal_point, limits
         self.result: pipeline.Processed | None = None
 
     def process(self, img: Image.Image) -> Image.Image:
         self.result = pipeline.process(img, self.spec, focal_point=self.focal_point, limits=self.limits)
-        self.options.clear()
-        self.options.update(self.result.options)
         return self.result.image
 
 
@@ -41,11 +43,25 @@ class DamImageSpec(ImageSpec):
     def __init__(self, source: IO[bytes], spec: Spec, *, focal_point: tuple[float, float] | None,
                  limits: pipeline.RenderLimits, source_format: str) -> None:  # fmt: skip
         super().__init__(source=source)
-        # pilkit replaces an *empty* options dict with a new one; a placeholder keeps ours shared.
-        self.options: dict[str, Any] = {"_": None}
-        self.processor = PipelineProcessor(spec, focal_point, limits, self.options)
+        self.processor = PipelineProcessor(spec, focal_point, limits)
         self.processors = [self.processor]
         self.format = pipeline.output_format(spec, source_format)
+
+    def generate(self) -> IO[bytes]:
+        """imagekit's ``generate`` with our encoder instead of pilkit's ``save_image``.
+
+        ``save_image`` wraps every save in ``pilkit.utils.quiet()``, which points the process's
+        file descriptor 2 at /dev/null and back. That is not thread-safe: two renders encoding at
+        once in a threaded gunicorn worker leave fd 2 on /dev/null for good, and every log line
+        after that is lost. Its other service, retrying with a bigger ``ImageFile.MAXBLOCK`` (also
+        process-wide), is obsolete: Pillow sizes the JPEG buffer itself (django-imagekit#50).
+        """
+        if not self.source:
+            raise self.MissingSource(f"The spec {self} has no source file.")
+        ProcessorPipeline(self.processors).process(open_image(self.source))
+        result = self.processor.result
+        assert result is not None, "The pipeline processor did not run."
+        return io.BytesIO(pipeline.encode(result))
 
 
 @dataclass
@@ -66,7 +82,7 @@ def generate(source: IO[bytes], spec: Spec, *, source_format: str, focal_point: 
     )
     encoded = image_spec.generate()
     result = image_spec.processor.result
-    assert result is not None, "imagekit returned without running the pipeline processor."
+    assert result is not None, "generate() returned without running the pipeline processor."
     width, height = result.image.size
     return Generated(encoded.read(), result.format, width, height, result.frames,
                      {"decode_resize_encode": time.perf_counter() - started})  # fmt: skip
