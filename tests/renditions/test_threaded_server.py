@@ -39,7 +39,9 @@ def test_concurrent_renders_in_a_threaded_worker_are_all_logged(tmp_path: Path) 
     with gunicorn(tmp_path / "var", *threads, env=env) as server:
         # when they are all asked for, THREADS at a time
         with ThreadPoolExecutor(THREADS) as pool:
-            statuses = list(pool.map(lambda url: requests.get(server.url + url, timeout=120).status_code, urls))
+            statuses = list(
+                pool.map(lambda url: requests.get(server.url + url, timeout=120).status_code, urls)
+            )
         [worker] = server.worker_pids()
         stderr_target = os.readlink(f"/proc/{worker}/fd/2")
     # then every render was made and logged, and the worker's stderr still goes to its log
