@@ -335,6 +335,9 @@ def main() -> None:
     paths = make_images()
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
         var_dir = Path(tmp) / "var"
+        # The bench serves no static files, but WhiteNoise warns ("No directory at") in every
+        # process that loads the app if STATIC_ROOT is missing: an empty one keeps the output clean.
+        (var_dir / "static").mkdir(parents=True)
         setup_django(var_dir)
         from django.core.management import call_command
 

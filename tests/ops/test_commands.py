@@ -12,24 +12,15 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from assets.ingest import ingest
 from assets.models import Asset
 from renditions import services
 from renditions.models import Rendition, RenditionSpec
 from tests import images
+from tests.servers import ROOT, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    """The test database, for a command run in its own process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def run(*args: str) -> str:
