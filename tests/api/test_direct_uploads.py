@@ -262,7 +262,7 @@ def test_prune_uploads_removes_what_expired_unfinished(api: APIClient, storage, 
     # when
     call_command("prune_uploads", "--dry-run", verbosity=0)
     assert Upload.objects.count() == len(states)
-    call_command("prune_uploads", verbosity=0)
+    call_command("prune_uploads")
     # then
     pruned = {"expired pending", "expired, complete died"}
     assert {str(u) for u in Upload.objects.values_list("id", flat=True)} == {
@@ -270,7 +270,7 @@ def test_prune_uploads_removes_what_expired_unfinished(api: APIClient, storage, 
     }
     left = {name.rsplit("/", 1)[-1] for name in storage.names()}
     assert left == {made[k] for k in states if k not in pruned}
-    assert "Deleted 2 expired upload(s)." in capsys.readouterr().out
+    assert "Deleted 2 expired uploads." in capsys.readouterr().out
 
 
 # --- a complete whose worker died ---------------------------------------------------------------

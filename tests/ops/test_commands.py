@@ -130,6 +130,7 @@ def test_verify_storage(two_assets, storage) -> None:
         (["regenerate_renditions", "--asset"], "expected one argument"),
         (["prune_renditions", "--everything"], "unrecognized arguments: --everything"),
         (["verify_storage", "extra"], "unrecognized arguments: extra"),
+        (["prune_uploads", "--all"], "unrecognized arguments: --all"),
         (["create_api_key", "  "], "NAME must not be empty."),
         (["create_api_key", "x" * 101], "NAME must be at most 100 characters"),
     ],
@@ -139,6 +140,17 @@ def test_bad_arguments_are_a_command_error(args: list[str], message: str) -> Non
         run(*args)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_every_dam_command_follows_the_shared_conventions() -> None:
+    """Arguments, verbosity and errors behave alike in every command dam ships, new ones too."""
+    from django.core.management import get_commands, load_command_class
+
+    from dam.commands import DamCommand
+
+    ours = {name: app for name, app in get_commands().items() if app in ("assets", "renditions", "api")}
+    assert {"regenerate_renditions", "prune_renditions", "verify_storage", "seed"} <= set(ours)
+    assert [n for n, app in ours.items() if not isinstance(load_command_class(app, n), DamCommand)] == []
 
 
 def manage(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import ngettext
 
 from assets import uploads
+from dam.commands import DamCommand
 
 
-class Command(BaseCommand):
+class Command(DamCommand):
     help = "Delete expired, never-completed direct uploads and their quarantined objects."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen; change nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        dry, verbosity = options["dry_run"], options["verbosity"]
+        dry = options["dry_run"]
         expired, failures = uploads.expired(), 0
         for upload in expired:
-            if verbosity >= 2:
-                self.stdout.write(
-                    f"  expired upload: {upload.pk} ({upload.status}, expired {upload.expires_at:%Y-%m-%d %H:%M})"
-                )
+            self.say(f"  expired upload: {upload.pk} ({upload.status}, expired {upload.expires_at:%Y-%m-%d %H:%M})",
+                     verbosity=2)  # fmt: skip
             if dry:
                 continue
             try:
@@ -34,7 +34,13 @@ class Command(BaseCommand):
             except Exception as exc:  # report and go on: one bad object must not stop the sweep
                 failures += 1
                 self.stderr.write(f"  could not delete upload {upload.pk}: {exc}")
-        verb = "Would delete" if dry else "Deleted"
-        self.stdout.write(f"{verb} {len(expired) - failures} expired upload(s).")
+        deleted = len(expired) - failures
+        summary = ngettext("%(verb)s %(n)d expired upload.", "%(verb)s %(n)d expired uploads.", deleted)
+        self.say(summary % {"verb": "Would delete" if dry else "Deleted", "n": deleted})
         if failures:
-            raise CommandError(f"{failures} upload(s) could not be deleted.")
+            raise CommandError(
+                ngettext(
+                    "%(n)d upload could not be deleted.", "%(n)d uploads could not be deleted.", failures
+                )
+                % {"n": failures}
+            )
