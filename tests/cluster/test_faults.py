@@ -83,7 +83,7 @@ def check_and_report(cluster: Cluster, window: Window, load: Load, *, data_note:
     assert not pending, f"uploads answered 201 that are not ready: {pending}"
     assert not checks.originals_missing(cluster, set(load.created))
     _code, out = checks.verify_storage(cluster)
-    assert "0 missing original(s), 0 missing rendition(s)" in out, out
+    assert not [line for line in out.splitlines() if line.startswith("missing ")], out  # -v 0: findings only
     garbage = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("orphan object: ")]
     quarantine = [name for name in garbage if "/" not in name]  # uploads/<id>: a failed cleanup
     orphans = [name for name in garbage if "/" in name]

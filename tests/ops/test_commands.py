@@ -131,6 +131,8 @@ def test_verify_storage(two_assets, storage) -> None:
         (["prune_renditions", "--everything"], "unrecognized arguments: --everything"),
         (["verify_storage", "extra"], "unrecognized arguments: extra"),
         (["prune_uploads", "--all"], "unrecognized arguments: --all"),
+        (["verify_storage", "--orphans", "--grace", "-1"], "--grace must be 0 or more seconds, not -1."),
+        (["verify_storage", "--grace", "soon"], "argument --grace: invalid float value"),
         (["create_api_key", "  "], "NAME must not be empty."),
         (["create_api_key", "x" * 101], "NAME must be at most 100 characters"),
     ],
