@@ -29,18 +29,24 @@ THROTTLE_RATE = "5/sec"  # low enough that a dozen quick calls are throttled, Re
 WEBHOOK_SECRET = "whsec_ruby_live"
 
 
+def ruby_with_gems() -> str | None:
+    ruby = shutil.which("ruby")
+    if ruby is None:
+        return None
+    probe = subprocess.run(
+        [ruby, "-e", 'require "faraday"; require "minitest"'], capture_output=True, timeout=60
+    )
+    return ruby if probe.returncode == 0 else None
+
+
 @pytest.fixture(scope="module")
 def ruby() -> str:
-    ruby = shutil.which("ruby")
-    missing = ruby is None or subprocess.run(
-        [ruby, "-e", 'require "faraday"; require "minitest"'], capture_output=True, timeout=60
-    ).returncode
-    if missing:
+    ruby = ruby_with_gems()
+    if ruby is None:
         reason = f"ruby with faraday and minitest is not installed (apt-get install -y {DEBIAN_PACKAGES})"
         if os.environ.get("DAM_REQUIRE_SERVICES"):
             pytest.fail(reason)
         pytest.skip(reason)
-    assert ruby is not None
     return ruby
 
 
