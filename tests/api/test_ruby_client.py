@@ -114,4 +114,4 @@ def test_the_gem_waits_out_throttling(ruby: str, live_env: dict[str, str], monke
     # given a rate limit a dozen quick calls exceed
     monkeypatch.setattr(PerClientThrottle, "THROTTLE_RATES", {"client": THROTTLE_RATE})
     # when / then: every call succeeds after honouring Retry-After; without retries a 429 surfaces
-    run_minitest(ruby, "test/integration/throttle_test.rb", live_env)
+    run_minitest(ruby, "test/integration/{throttle,docs_snippet}_test.rb", live_env)

@@ -3,10 +3,13 @@
 require "minitest/autorun"
 require "json"
 require "logger"
+require "socket"
 require "stringio"
 require "tmpdir"
 require "faraday"
 require "dam"
+
+puts "dam-client #{Dam::VERSION} on Ruby #{RUBY_VERSION}, Faraday #{Faraday::VERSION}"
 
 # The offline suite: every request is answered by Faraday's test adapter, which both Faraday 1.x
 # and 2.x ship, so the same tests run on either.

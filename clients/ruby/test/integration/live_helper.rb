@@ -8,6 +8,8 @@ require "stringio"
 require "faraday"
 require "dam"
 
+puts "dam-client #{Dam::VERSION} on Ruby #{RUBY_VERSION}, Faraday #{Faraday::VERSION}"
+
 # The gem against a live dam server. tests/api/test_ruby_client.py starts one and sets:
 #   DAM_URL, DAM_API_KEY, DAM_READ_ONLY_KEY, DAM_URL_SIGNING_KEY, IMAGE (a JPEG), BAD (not an
 #   image), DAM_STORAGE (filesystem or s3), DAM_S3_ENDPOINT (s3), DAM_WEBHOOK_PORT and

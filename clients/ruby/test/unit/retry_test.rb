@@ -120,4 +120,23 @@ class RetryTest < Minitest::Test
     assert_raises(Dam::Overloaded) { client(max_retries: 0).assets.get(ASSET_ID) }
     assert_empty sleeps
   end
+
+  # Real sockets on loopback, through Faraday's default adapter: its errors map to ours.
+  def test_a_refused_connection_is_retried_then_raised_as_a_connection_error
+    port = TCPServer.open("127.0.0.1", 0) { |server| server.addr[1] } # closed again: nothing listens
+    dam = Dam::Client.new(base_url: "http://127.0.0.1:#{port}", api_key: "k", max_retries: 2,
+                          sleeper: ->(seconds) { sleeps << seconds })
+    assert_raises(Dam::ConnectionError) { dam.assets.get(ASSET_ID) }
+    assert_equal 2, sleeps.size
+  end
+
+  def test_a_server_that_never_answers_is_a_timeout
+    server = TCPServer.new("127.0.0.1", 0)
+    dam = Dam::Client.new(base_url: "http://127.0.0.1:#{server.addr[1]}", api_key: "k", timeout: 0.2,
+                          max_retries: 1, sleeper: ->(seconds) { sleeps << seconds })
+    assert_raises(Dam::TimeoutError) { dam.assets.get(ASSET_ID) }
+    assert_equal 1, sleeps.size
+  ensure
+    server&.close
+  end
 end
