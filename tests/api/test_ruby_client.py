@@ -1,8 +1,8 @@
 """The Ruby gem in clients/ruby: its offline minitest suite, then every flow against a live server
 (filesystem storage and S3 through moto), as the Rails app would use it.
 
-Ruby, Faraday and minitest come from Debian (`apt-get install -y ruby ruby-faraday
-ruby-minitest`; `.ci/run` installs them). Without them the tests skip locally and fail in CI.
+Ruby, Faraday, minitest and RuboCop come from Debian (`apt-get install -y ruby ruby-faraday
+ruby-minitest rubocop`; `.ci/run` installs them). Without them the tests skip locally and fail in CI.
 """
 
 from __future__ import annotations
@@ -21,12 +21,22 @@ from assets.models import ApiKey, WebhookEndpoint
 from tests import images
 
 GEM = Path(__file__).resolve().parents[2] / "clients" / "ruby"
-DEBIAN_PACKAGES = "ruby ruby-faraday ruby-minitest"
+DEBIAN_PACKAGES = "ruby ruby-faraday ruby-minitest rubocop"
 RUN_TIMEOUT = 300  # seconds: the live suite makes a few dozen uploads and renders
 # Minitest's summary line; a skipped test would hide a flow that never ran, so none may skip.
 CLEAN_RUN = re.compile(r"^\d+ runs, \d+ assertions, 0 failures, 0 errors, 0 skips$", re.MULTILINE)
 THROTTLE_RATE = "5/sec"  # low enough that a dozen quick calls are throttled, Retry-After of 1 s
 WEBHOOK_SECRET = "whsec_ruby_live"
+
+
+def require_tool(found: str | None, what: str) -> str:
+    """The tool's path; without it a skip locally, a failure in CI (DAM_REQUIRE_SERVICES)."""
+    if found is None:
+        reason = f"{what} is not installed (apt-get install -y {DEBIAN_PACKAGES})"
+        if os.environ.get("DAM_REQUIRE_SERVICES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
 
 
 def ruby_with_gems() -> str | None:
@@ -41,13 +51,7 @@ def ruby_with_gems() -> str | None:
 
 @pytest.fixture(scope="module")
 def ruby() -> str:
-    ruby = ruby_with_gems()
-    if ruby is None:
-        reason = f"ruby with faraday and minitest is not installed (apt-get install -y {DEBIAN_PACKAGES})"
-        if os.environ.get("DAM_REQUIRE_SERVICES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return ruby
+    return require_tool(ruby_with_gems(), "ruby with faraday and minitest")
 
 
 def run_minitest(ruby: str, pattern: str, env: dict[str, str] | None = None) -> str:
@@ -96,6 +100,13 @@ def live_env(live_server, settings, tmp_path: Path) -> dict[str, str]:
 def test_the_gems_unit_suite_passes(ruby: str) -> None:
     output = run_minitest(ruby, "test/unit/**/*_test.rb")
     assert "runs," in output
+
+
+def test_the_gem_keeps_its_style() -> None:
+    rubocop = require_tool(shutil.which("rubocop"), "rubocop")
+    result = subprocess.run([rubocop, "--format", "simple"], cwd=GEM, capture_output=True, text=True,
+                            timeout=RUN_TIMEOUT)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.django_db(transaction=True)

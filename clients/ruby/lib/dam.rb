@@ -1,15 +1,9 @@
 # frozen_string_literal: true
 
-# The dam API client: configuration, resources, errors, URL signing, webhooks, view helper.
-#
-#   Dam.configure do |config|
-#     config.base_url = ENV.fetch("DAM_URL")        # the site root, e.g. https://dam.example.com
-#     config.api_key  = ENV.fetch("DAM_API_KEY")
-#   end
-#   Dam.client.assets.list(tag: "homepage").first(10)
 require_relative "dam/version"
 require_relative "dam/errors"
 require_relative "dam/configuration"
+require_relative "dam/params"
 require_relative "dam/multipart"
 require_relative "dam/retry_policy"
 require_relative "dam/response_cache"
@@ -25,6 +19,13 @@ require_relative "dam/view_helper"
 require_relative "dam/client"
 require_relative "dam/railtie" if defined?(Rails::Railtie)
 
+# The dam API client: configuration, resources, errors, URL signing, webhooks, view helper.
+#
+#   Dam.configure do |config|
+#     config.base_url = ENV.fetch("DAM_URL")        # the site root, e.g. https://dam.example.com
+#     config.api_key  = ENV.fetch("DAM_API_KEY")
+#   end
+#   Dam.client.assets.list(tag: "homepage").first(10)
 module Dam
   class << self
     def configuration

@@ -9,7 +9,6 @@ module Dam
   class Error < StandardError
     attr_reader :status, :code, :detail, :errors, :title, :body, :headers, :retry_after
 
-    # rubocop:disable Metrics/ParameterLists
     def initialize(message = nil, status: nil, code: nil, detail: nil, errors: nil, title: nil,
                    body: nil, headers: nil, retry_after: nil)
       @status = status
@@ -22,7 +21,6 @@ module Dam
       @retry_after = retry_after
       super(message || detail || code || self.class.name)
     end
-    # rubocop:enable Metrics/ParameterLists
 
     # The error class for a stable code: `Dam::Error.for_code("throttled") # => Dam::RateLimited`.
     def self.for_code(code)
@@ -40,7 +38,16 @@ module Dam
   class WebhookError < Error; end
 
   # The storage refused a direct upload's file (S3 answers XML, the local endpoint problem+json).
-  class UploadFailed < Error; end
+  class UploadFailed < Error
+    def self.from_response(response)
+      text = response.body.to_s
+      code = text[%r{<Code>([^<]*)</Code>}, 1] || text[/"code"\s*:\s*"([^"]*)"/, 1] || "upload_failed"
+      detail = text[%r{<Message>([^<]*)</Message>}, 1] || text[/"detail"\s*:\s*"([^"]*)"/, 1] || text[0, 200]
+      new("Dam: storage refused the file: #{detail} (#{code}, HTTP #{response.status})",
+          status: response.status, code: code, detail: detail, body: text, headers: response.headers,
+          retry_after: RetryPolicy.parse_retry_after(response.headers["Retry-After"]))
+    end
+  end
 
   # The server answered with an error: an RFC 9457 problem (`code`, `detail`, field `errors`).
   class ApiError < Error
@@ -135,6 +142,7 @@ module Dam
     CODES = %w[error].freeze
   end
 
+  # The lookup tables, filled once every family exists.
   class ApiError
     FAMILIES = [InvalidRequest, InvalidFile, InvalidSpec, NotAuthenticated, PermissionDenied,
                 BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, Gone,

@@ -2,8 +2,6 @@
 
 require "faraday"
 require "json"
-require "time"
-require "uri"
 
 module Dam
   # The wire: JSON in and out, problem+json → typed errors, retries, conditional GET. It uses
@@ -26,22 +24,25 @@ module Dam
 
     # An API call. `path` is relative to /api/v1/. Returns the parsed JSON (nil for 204).
     # `idempotent: true` marks a POST that may be replayed (e.g. `complete`).
-    # rubocop:disable Metrics/ParameterLists
     def call(method, path, query: nil, json: nil, body: nil, headers: {}, idempotent: false)
-      url = with_query(path, query)
+      url = Params.query(path, query)
       headers = headers.dup
-      body, headers = JSON.generate(json), headers.merge("Content-Type" => "application/json") if json
+      if json
+        body = JSON.generate(json)
+        headers = headers.merge("Content-Type" => "application/json")
+      end
       headers = (@cache&.request_headers(url) || {}).merge(headers) if method == :get
       replayable = @policy.replayable?(method, headers, idempotent)
       response = send_with_retries(@api, method, url, body, headers, replayable) { |r| api_error(r) }
       finish(method, url, response)
     end
-    # rubocop:enable Metrics/ParameterLists
 
     # A direct upload's form POST to storage: no API key, the long timeout. Replaying it writes
     # the same object again, so it is retried.
     def storage_post(url, multipart)
-      send_with_retries(@storage, :post, url, multipart.body, multipart.headers, true) { |r| storage_error(r) }
+      send_with_retries(@storage, :post, url, multipart.body, multipart.headers, true) do |r|
+        UploadFailed.from_response(r)
+      end
     end
 
     private
@@ -111,31 +112,6 @@ module Dam
         response.body
       end
       ApiError.from_response(status: response.status, headers: response.headers, body: body)
-    end
-
-    # S3 answers XML (<Code>EntityTooLarge</Code>); the local endpoint answers problem+json.
-    def storage_error(response)
-      text = response.body.to_s
-      code = text[%r{<Code>([^<]*)</Code>}, 1] || text[/"code"\s*:\s*"([^"]*)"/, 1] || "upload_failed"
-      detail = text[%r{<Message>([^<]*)</Message>}, 1] || text[/"detail"\s*:\s*"([^"]*)"/, 1] || text[0, 200]
-      UploadFailed.new("Dam: storage refused the file: #{detail} (#{code}, HTTP #{response.status})",
-                       status: response.status, code: code, detail: detail, body: text,
-                       headers: response.headers,
-                       retry_after: RetryPolicy.parse_retry_after(response.headers["Retry-After"]))
-    end
-
-    def with_query(path, query)
-      pairs = (query || {}).reject { |_, value| value.nil? }.map { |name, value| [name.to_s, param(value)] }
-      pairs.empty? ? path : "#{path}?#{URI.encode_www_form(pairs)}"
-    end
-
-    def param(value)
-      case value
-      when Time then value.utc.iso8601(6)
-      when DateTime then param(value.to_time)
-      when Array then value.join(",")
-      else value.to_s
-      end
     end
 
     def log_retry(method, url, error, attempt, delay)

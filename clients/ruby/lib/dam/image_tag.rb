@@ -20,14 +20,19 @@ module Dam
     def attributes(asset, rendition: DEFAULT_RENDITION, sizes: nil, type: nil, alt: nil, **html)
       chosen = rendition_of(asset, rendition)
       width = get(chosen, "width")
-      srcset = get(get(asset, "srcset") || {}, type || get(chosen, "content_type"))
-      attrs = { src: get(chosen, "url") }
-      if srcset && !srcset.empty?
-        attrs[:srcset] = srcset
-        attrs[:sizes] = sizes || (width && "(max-width: #{width}px) 100vw, #{width}px") || "100vw"
-      end
-      attrs.merge!(width: width, height: get(chosen, "height"), alt: alt || get(asset, "alt_text") || "")
-      { loading: "lazy" }.merge(attrs).merge(html).compact
+      { loading: "lazy", src: get(chosen, "url") }
+        .merge(srcset(asset, type || get(chosen, "content_type"), sizes || default_sizes(width)))
+        .merge(width: width, height: get(chosen, "height"), alt: alt || get(asset, "alt_text") || "")
+        .merge(html).compact
+    end
+
+    def srcset(asset, type, sizes)
+      value = get(get(asset, "srcset") || {}, type)
+      value.nil? || value.empty? ? {} : { srcset: value, sizes: sizes }
+    end
+
+    def default_sizes(width)
+      width ? "(max-width: #{width}px) 100vw, #{width}px" : "100vw"
     end
 
     # [source, options] for Rails' `image_tag(*Dam::ImageTag.image_tag_args(asset))`.

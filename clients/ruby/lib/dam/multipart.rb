@@ -95,15 +95,13 @@ module Dam
     private
 
     def parts
-      ios = []
-      @fields.each do |name, value|
-        if value.is_a?(FilePart)
-          ios << StringIO.new(file_head(name, value)) << value.io << StringIO.new(CRLF.b)
-        else
-          ios << StringIO.new(field(name, value))
-        end
-      end
-      ios << StringIO.new("--#{boundary}--#{CRLF}".b)
+      @fields.flat_map { |name, value| part(name, value) } << StringIO.new("--#{boundary}--#{CRLF}".b)
+    end
+
+    def part(name, value)
+      return [StringIO.new(field(name, value))] unless value.is_a?(FilePart)
+
+      [StringIO.new(file_head(name, value)), value.io, StringIO.new(CRLF.b)]
     end
 
     def field(name, value)
@@ -112,9 +110,9 @@ module Dam
     end
 
     def file_head(name, file)
-      ("--#{boundary}#{CRLF}" \
-       "Content-Disposition: form-data; name=\"#{escape(name)}\"; filename=\"#{escape(file.filename)}\"#{CRLF}" \
-       "Content-Type: #{file.content_type}#{CRLF}#{CRLF}").b
+      "--#{boundary}#{CRLF}" \
+      "Content-Disposition: form-data; name=\"#{escape(name)}\"; filename=\"#{escape(file.filename)}\"#{CRLF}" \
+      "Content-Type: #{file.content_type}#{CRLF}#{CRLF}".b
     end
 
     # As browsers do (WHATWG multipart/form-data): quotes and line breaks cannot break the header.

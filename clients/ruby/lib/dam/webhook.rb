@@ -27,14 +27,14 @@ module Dam
     end
 
     def verify!(payload, header, secret, tolerance: DEFAULT_TOLERANCE, now: Time.now)
-      raise ArgumentError, "Dam: a webhook secret is required" if Array(secret).none? { |one| !one.to_s.empty? }
+      secrets = Array(secret).map(&:to_s).reject(&:empty?)
+      raise ArgumentError, "Dam: a webhook secret is required" if secrets.empty?
 
       timestamp, signatures = parse(header)
-      expected = Array(secret).map { |one| digest(one, timestamp, payload) }
-      unless signatures.any? { |given| expected.any? { |wanted| secure_compare(wanted, given) } }
-        raise WebhookError, "Dam: the webhook signature does not match"
-      end
-      raise WebhookError, "Dam: the webhook timestamp is outside the tolerance" if (now.to_i - timestamp).abs > tolerance
+      raise WebhookError, "Dam: the webhook signature does not match" unless
+        signed?(signatures, secrets.map { |one| digest(one, timestamp, payload) })
+      raise WebhookError, "Dam: the webhook timestamp is outside the tolerance" if
+        (now.to_i - timestamp).abs > tolerance
 
       true
     end
@@ -54,12 +54,17 @@ module Dam
       OpenSSL::HMAC.hexdigest("SHA256", secret.to_s, "#{timestamp}.#{payload}")
     end
 
+    # "t=…,v1=…[,v1=…]" → [timestamp, [signatures]]
     def parse(header)
-      pairs = header.to_s.split(",").map { |part| part.strip.split("=", 2) }.select { |pair| pair.size == 2 }
-      timestamp = pairs.find { |name, _| name == "t" }&.last
-      raise WebhookError, "Dam: #{HEADER} is missing or has no timestamp" unless timestamp&.match?(/\A\d+\z/)
+      pairs = header.to_s.split(",").map { |part| part.strip.split("=", 2) }
+      timestamp = pairs.assoc("t")&.last.to_s
+      raise WebhookError, "Dam: #{HEADER} is missing or has no timestamp" unless timestamp.match?(/\A\d+\z/)
 
-      [Integer(timestamp, 10), pairs.select { |name, _| name == SCHEME }.map(&:last)]
+      [Integer(timestamp, 10), pairs.select { |name, _| name == SCHEME }.map(&:last).compact]
+    end
+
+    def signed?(signatures, expected)
+      signatures.any? { |given| expected.any? { |wanted| secure_compare(wanted, given) } }
     end
 
     # Constant time: how much of a guess matched must not show in how long the check took.

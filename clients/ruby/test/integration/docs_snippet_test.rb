@@ -28,7 +28,9 @@ class DocsSnippetTest < Minitest::Test
   end
 
   def test_the_snippet_raises_the_problems_code
-    error = assert_raises(DamError) { snippet_dam(:patch, "assets/00000000-0000-4000-8000-000000000000/", { title: "x" }) }
+    error = assert_raises(DamError) do
+      snippet_dam(:patch, "assets/00000000-0000-4000-8000-000000000000/", { title: "x" })
+    end
     assert_equal [404, "not_found"], [error.status, error.code]
   end
 end

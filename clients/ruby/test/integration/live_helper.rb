@@ -17,9 +17,7 @@ puts "dam-client #{Dam::VERSION} on Ruby #{RUBY_VERSION}, Faraday #{Faraday::VER
 module LiveHelpers
   REQUIRED = %w[DAM_URL DAM_API_KEY DAM_URL_SIGNING_KEY IMAGE BAD].freeze
   missing = REQUIRED.reject { |name| ENV.key?(name) }
-  unless missing.empty?
-    abort "#{missing.join(", ")} not set: run through tests/api/test_ruby_client.py (a live server)"
-  end
+  abort "#{missing.join(", ")} not set: run through tests/api/test_ruby_client.py (a live server)" unless missing.empty?
 
   def dam(**settings)
     Dam::Client.new(**settings)

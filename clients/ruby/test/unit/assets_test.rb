@@ -18,7 +18,7 @@ class AssetsTest < Minitest::Test
     assets = client.assets.list(tag: "homepage", page_size: 2)
     assert_kind_of Enumerator, assets
     assert_empty queries # nothing fetched until iterated
-    assert_equal %w[a b c], assets.map { |one| one["id"] }
+    assert_equal %w[a b c], (assets.map { |one| one["id"] })
     assert_equal [{ "tag" => "homepage", "page_size" => "2" },
                   { "cursor" => "cD0y", "page_size" => "2", "tag" => "homepage" }], queries
   end
@@ -39,7 +39,7 @@ class AssetsTest < Minitest::Test
       calls += 1
       json(200, page_body(%w[a b], "cursor=more"))
     end
-    assert_equal %w[a], client.assets.list.first(1).map { |one| one["id"] }
+    assert_equal %w[a], (client.assets.list.first(1).map { |one| one["id"] })
     assert_equal 1, calls
   end
 

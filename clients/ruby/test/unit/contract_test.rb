@@ -11,7 +11,7 @@ class ContractTest < Minitest::Test
       json(200, "next" => nil, "previous" => nil, "results" => [asset("a"), asset("b")], "missing" => ["zz"])
     end
     found = client.assets.find_many(%w[b zz a])
-    assert_equal %w[b a], found.map { |one| one["id"] }
+    assert_equal %w[b a], (found.map { |one| one["id"] })
     assert_equal %w[zz], found.missing
     assert_equal %w[b a], found.to_h.keys
   end
@@ -24,7 +24,7 @@ class ContractTest < Minitest::Test
       json(200, "next" => nil, "previous" => nil, "results" => ids.map { |id| asset(id) })
     end
     ids = (1..450).map { |n| "id-#{n}" }
-    assert_equal ids, client.assets.find_many(ids).map { |one| one["id"] }
+    assert_equal ids, (client.assets.find_many(ids).map { |one| one["id"] })
     assert_equal [200, 200, 50], asked
   end
 
@@ -36,7 +36,7 @@ class ContractTest < Minitest::Test
         json(200, "next" => "#{SITE}/api/v1/assets/?cursor=x&ids=a,b", "results" => [asset("a")])
       end
     end
-    assert_equal %w[a b], client.assets.find_many(%w[a b]).map { |one| one["id"] }
+    assert_equal %w[a b], (client.assets.find_many(%w[a b]).map { |one| one["id"] })
   end
 
   def test_with_a_cache_a_get_revalidates_with_its_etag_and_a_304_reuses_the_body
@@ -63,7 +63,7 @@ class ContractTest < Minitest::Test
       sent.size == 1 ? json(200, { "next" => nil, "results" => [asset] }, "ETag" => "W/\"p1\"") : [304, {}, ""]
     end
     dam = client(cache: Dam::MemoryCache.new)
-    2.times { assert_equal [ASSET_ID], dam.assets.list(tag: "x").map { |one| one["id"] } }
+    2.times { assert_equal [ASSET_ID], (dam.assets.list(tag: "x").map { |one| one["id"] }) }
     assert_equal [nil, "W/\"p1\""], sent
   end
 

@@ -50,6 +50,7 @@ class ImageTagTest < Minitest::Test
     end.new
     source, options = view.dam_image_tag(asset, rendition: "small", class: "hero")
     assert_equal "#{SITE}/r/#{ASSET_ID}/small/k.webp", source
-    assert_equal ["hero", 480, 240, "(max-width: 480px) 100vw, 480px"], options.values_at(:class, :width, :height, :sizes)
+    assert_equal ["hero", 480, 240, "(max-width: 480px) 100vw, 480px"],
+                 options.values_at(:class, :width, :height, :sizes)
   end
 end

@@ -5,7 +5,7 @@ require "test_helper"
 class MultipartTest < Minitest::Test
   def form(data = "x" * 70_000)
     file = Dam::Multipart::FilePart.from(StringIO.new(data), filename: "a\"b\r\n.jpg")
-    Dam::Multipart.new([["title", "Caf\u00e9"], ["tags", "a"], ["file", file]], boundary: "BOUNDARY")
+    Dam::Multipart.new([%w[title Café], %w[tags a], ["file", file]], boundary: "BOUNDARY")
   end
 
   def test_the_stream_reads_the_same_bytes_whole_or_in_chunks_and_knows_its_size

@@ -3,7 +3,7 @@
 require "test_helper"
 
 class RetryTest < Minitest::Test
-  PATH = "#{API}/assets/#{ASSET_ID}/".freeze
+  PATH = "#{API}/assets/#{ASSET_ID}/"
 
   def test_429_is_retried_after_its_retry_after
     stubs.get(PATH) { problem(429, "throttled", headers: { "Retry-After" => "2" }) }

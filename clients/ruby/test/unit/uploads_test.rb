@@ -39,7 +39,8 @@ class UploadsTest < Minitest::Test
   def test_a_storage_error_is_an_upload_failed_with_s3s_code
     stubs.post(S3) do
       [400, { "Content-Type" => "application/xml" },
-       "<Error><Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum allowed size</Message></Error>"]
+       "<Error><Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum allowed size" \
+       "</Message></Error>"]
     end
     error = assert_raises(Dam::UploadFailed) do
       client.uploads.transfer(started["instructions"], StringIO.new(jpeg_bytes), filename: "a.jpg")
