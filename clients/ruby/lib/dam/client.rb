@@ -9,11 +9,12 @@ module Dam
   class Client
     attr_reader :config, :assets, :uploads, :rendition_specs
 
-    # config: a Dam::Configuration, or its settings as keywords. The block receives each
+    # config: a Dam::Configuration (keywords then override its settings), or just the settings
+    # as keywords (the rest from the environment and the defaults). The block receives each
     # Faraday connection builder (middleware, adapter; tests pass `f.adapter :test, stubs`).
     # sleeper: how to wait between retries (tests pass a lambda that records instead).
     def initialize(config = nil, sleeper: nil, **settings, &faraday)
-      @config = config || Configuration.new(**settings)
+      @config = config ? config.merge(**settings) : Configuration.new(**settings)
       @http = HTTP.new(@config, sleeper: sleeper, &faraday)
       @assets = Resources::Assets.new(@http)
       @uploads = Resources::Uploads.new(@http)

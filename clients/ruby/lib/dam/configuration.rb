@@ -24,7 +24,12 @@ module Dam
       @signing_key = ENV.fetch("DAM_URL_SIGNING_KEY", nil)
       @webhook_secret = ENV.fetch("DAM_WEBHOOK_SECRET", nil)
       @user_agent = "dam-client-ruby/#{VERSION}"
-      DEFAULTS.merge(options).each { |name, value| public_send("#{name}=", value) }
+      assign(DEFAULTS.merge(options))
+    end
+
+    # A copy with some settings changed: `Dam::Client.new(Dam.configuration.merge(timeout: 60))`.
+    def merge(**options)
+      dup.tap { |copy| copy.send(:assign, options) }
     end
 
     # The API root, from a site root with or without "/api/v1".
@@ -46,6 +51,14 @@ module Dam
     end
 
     private
+
+    def assign(options)
+      options.each do |name, value|
+        raise ArgumentError, "Dam: unknown setting #{name}" unless respond_to?("#{name}=")
+
+        public_send("#{name}=", value)
+      end
+    end
 
     def blank?(value)
       value.nil? || value.to_s.strip.empty?

@@ -37,6 +37,17 @@ class ConfigurationTest < Minitest::Test
     Dam.reset!
   end
 
+  def test_a_client_can_override_a_shared_configuration_without_changing_it
+    shared = Dam::Configuration.new(base_url: SITE, api_key: "dam_test", timeout: 5)
+    assert_equal 60, Dam::Client.new(shared, timeout: 60).config.timeout
+    assert_equal 5, shared.timeout
+  end
+
+  def test_an_unknown_setting_is_refused
+    error = assert_raises(ArgumentError) { Dam::Configuration.new(time_out: 5) }
+    assert_match(/unknown setting time_out/, error.message)
+  end
+
   def test_every_request_carries_the_key_and_a_user_agent
     stubs.get("#{API}/rendition-specs/") do |env|
       assert_equal "Api-Key dam_test", env[:request_headers]["Authorization"]
