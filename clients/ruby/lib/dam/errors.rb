@@ -71,9 +71,10 @@ module Dam
     end
   end
 
-  # 400: a field is missing or malformed (`errors` says which), or the body does not parse.
+  # 400: a field or query parameter is missing, malformed or unknown (`errors` says which), or
+  # the body does not parse; 413 `request_too_large`: a JSON or form body over the server's cap.
   class InvalidRequest < ApiError
-    CODES = %w[invalid parse_error unsupported_media_type not_acceptable].freeze
+    CODES = %w[invalid parse_error unsupported_media_type not_acceptable request_too_large].freeze
   end
 
   # 400 (or 413 from a proxy): the upload was refused by its content; nothing was stored.
@@ -127,6 +128,11 @@ module Dam
     CODES = %w[source_missing].freeze
   end
 
+  # 410: `complete` after the upload's `expires_at`: start a new upload.
+  class UploadExpired < Gone
+    CODES = %w[upload_expired].freeze
+  end
+
   # 429: over the key's rate limit; `retry_after` is in seconds.
   class RateLimited < ApiError
     CODES = %w[throttled].freeze
@@ -145,7 +151,7 @@ module Dam
   # The lookup tables, filled once every family exists.
   class ApiError
     FAMILIES = [InvalidRequest, InvalidFile, InvalidSpec, NotAuthenticated, PermissionDenied,
-                BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, Gone,
+                BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, Gone, UploadExpired,
                 RateLimited, Overloaded, ServerError].freeze
     FAMILIES.each { |family| family::CODES.each { |code| BY_CODE[code] = family } }
     BY_CODE.freeze

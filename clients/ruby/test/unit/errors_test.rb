@@ -10,6 +10,7 @@ class ErrorsTest < Minitest::Test
     "permission_denied" => Dam::PermissionDenied, "bad_signature" => Dam::BadSignature,
     "not_found" => Dam::NotFound, "unknown_spec" => Dam::NotFound,
     "upload_incomplete" => Dam::UploadIncomplete, "source_missing" => Dam::Gone,
+    "upload_expired" => Dam::UploadExpired, "request_too_large" => Dam::InvalidRequest,
     "throttled" => Dam::RateLimited, "overloaded" => Dam::Overloaded
   }.freeze
 
