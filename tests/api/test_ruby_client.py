@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.api.permissions import PerClientThrottle
+from api.permissions import PerClientThrottle
 from assets.models import ApiKey, WebhookEndpoint
 from tests import images
 
