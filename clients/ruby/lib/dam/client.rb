@@ -1,0 +1,39 @@
+# frozen_string_literal: true
+
+module Dam
+  # The entry point: `Dam::Client.new(base_url:, api_key:)` or `Dam.client` (from Dam.configure).
+  #
+  #   dam = Dam::Client.new(base_url: "https://dam.example.com", api_key: ENV["DAM_API_KEY"])
+  #   dam.assets.list(tag: "homepage").each { |asset| ... }
+  #   dam.uploads.upload("forest.jpg", title: "Forest", tags: %w[nature])
+  class Client
+    attr_reader :config, :assets, :uploads, :rendition_specs
+
+    # config: a Dam::Configuration (keywords then override its settings), or just the settings
+    # as keywords (the rest from the environment and the defaults). The block receives each
+    # Faraday connection builder (middleware, adapter; tests pass `f.adapter :test, stubs`).
+    # sleeper: how to wait between retries (tests pass a lambda that records instead).
+    def initialize(config = nil, sleeper: nil, **settings, &faraday)
+      @config = config ? config.merge(**settings) : Configuration.new(**settings)
+      @http = HTTP.new(@config, sleeper: sleeper, &faraday)
+      @assets = Resources::Assets.new(@http)
+      @uploads = Resources::Uploads.new(@http)
+      @rendition_specs = Resources::RenditionSpecs.new(@http)
+    end
+
+    # Signs ad-hoc rendition URLs locally with config.signing_key (one of DAM_URL_SIGNING_KEYS).
+    def signer
+      @signer ||= UrlSigner.new(base_url: config.site_url, key: config.signing_key)
+    end
+
+    def signed_url(asset, spec, **options)
+      signer.url(asset, spec, **options)
+    end
+
+    # The event of a webhook request, checked against config.webhook_secret.
+    def webhook_event(payload, signature_header)
+      Webhook.construct_event(payload, signature_header, config.webhook_secret,
+                              tolerance: config.webhook_tolerance)
+    end
+  end
+end
