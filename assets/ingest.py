@@ -19,8 +19,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
 
+from assets.filenames import safe_display_name
 from assets.models import Asset, Tag
-from assets.validators import Inspection, Limits, inspect_upload, safe_display_name
+from assets.validators import Inspection, Limits, inspect_upload
 from dam.errors import Overloaded
 from dam.storage import originals_storage
 
@@ -39,6 +40,7 @@ def limits_from_settings() -> Limits:
         max_total_pixels=settings.DAM_MAX_TOTAL_PIXELS,
         max_frames=settings.DAM_MAX_FRAMES,
         allowed_formats=frozenset(f.upper() for f in settings.DAM_ALLOWED_FORMATS),
+        sandbox=settings.DAM_DECODE_SANDBOX,
     )
 
 

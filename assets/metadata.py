@@ -155,11 +155,19 @@ def _sniff_iso_bmff(head: bytes) -> str | None:
 
 
 def orientation_of(image: Image.Image) -> int:
+    """The EXIF orientation, read the way browsers read it: a SHORT from 1 to 8, else 1.
+
+    The one reading used everywhere (stored size, renditions): Pillow hands back a RATIONAL 6/1
+    as a number equal to 6, but Chromium and Firefox ignore an orientation of the wrong type and
+    show such a file unrotated, so dam does too.
+    """
     try:
         value = image.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:  # a damaged EXIF block must not make a good image unreadable
         return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    if type(value) is not int:  # bool, IFDRational, tuples: all the wrong type
+        return 1
+    return value if 1 <= value <= 8 else 1
 
 
 def displayed_size(width: int, height: int, orientation: int) -> tuple[int, int]:

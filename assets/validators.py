@@ -1,29 +1,45 @@
 """PURE: decide whether bytes are an acceptable original, by their content, never their name.
 
-The order matters and is cheapest-first: size → sniffed format → header (pixel caps, before any
-decode) → frame count (bounded: a hostile file is never iterated to its end) → a bounded full
-decode (truncated and damaged files fail here, not later in a render).
+The order matters and is cheapest-first: size → sniffed format → container structure (every
+frame's own size against the pixel caps, the JPEG process, checksums and missing rows; no pixel is
+decoded) → header → a bounded full decode, in a resource-limited child process for the decoder
+paths that are not known safe in-process (truncated and damaged files fail here, not in a render).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
 from PIL import Image, ImageFile, JpegImagePlugin
 
+from assets import sandbox, structure
 from assets.exceptions import RejectedUpload
+from assets.filenames import safe_display_name
 from assets.metadata import ImageFacts, digest_stream, read_facts, sniff_format
 
+__all__ = ["Inspection", "Limits", "inspect_upload", "safe_display_name"]
+
 SNIFF_BYTES = 64
-MAX_FILENAME_LENGTH = 200  # display names only: storage keys never contain the client's name
 # The bounded decode of a JPEG uses libjpeg's DCT scaling (1/8): every entropy-coded byte is still
-# decoded, so truncation is caught, but a 100 MP photo costs 1.5 MP of memory instead of 300 MB.
+# decoded, so damage is caught, but a 100 MP photo costs 1.5 MP of memory instead of 300 MB.
 VALIDATION_DRAFT_DIVISOR = 8
+# A sandboxed decode may add this much address space to what the child inherits: a full-size
+# RGBA frame at the per-frame cap (4 bytes/px) twice over (decoder buffer + image), plus 256 MiB
+# for the codec's own tables and the allocator's arenas.
+SANDBOX_BYTES_PER_PIXEL = 8
+SANDBOX_BASE_BYTES = 256 * 1024 * 1024
+SANDBOX_CPU_SECONDS = 60  # a 100 MP lossless JPEG decodes in ~2 s on one core of the dev machine
+SANDBOX_WALL_SECONDS = 120.0  # CPU time, plus waiting for a core on a busy machine
+
+
+class SandboxMode:
+    """``DAM_DECODE_SANDBOX``: which validation decodes run in a child process."""
+
+    OFF = "off"  # none (a codec crash kills the worker)
+    RARE = "rare"  # decoder paths outside the mainstream: lossless/arithmetic JPEG (default)
+    ALL = "all"  # every format (+~8 ms per upload, README)
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,7 @@ class Limits:
     max_total_pixels: int
     max_frames: int
     allowed_formats: frozenset[str]
+    sandbox: str = SandboxMode.RARE
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,7 @@ class Inspection:
     facts: ImageFacts
     sha256: str
     byte_size: int
+    notes: tuple[str, ...] = ()  # what the decoder was not shown (an unusable ICC profile, …)
 
 
 def inspect_upload(fileobj: IO[bytes], limits: Limits) -> Inspection:
@@ -55,9 +73,9 @@ def inspect_upload(fileobj: IO[bytes], limits: Limits) -> Inspection:
         )
     fileobj.seek(0)
     fmt = _check_format(fileobj.read(SNIFF_BYTES), limits)
-    fileobj.seek(0)
-    facts = _inspect_image(fileobj, fmt, limits)
-    return Inspection(facts=facts, sha256=digest.sha256, byte_size=digest.byte_size)
+    layout = _read_structure(fileobj, fmt, limits)
+    facts = _inspect_image(structure.omitting(fileobj, layout), fmt, layout, limits)
+    return Inspection(facts=facts, sha256=digest.sha256, byte_size=digest.byte_size, notes=layout.notes)
 
 
 def _check_format(head: bytes, limits: Limits) -> str:
@@ -72,18 +90,76 @@ def _check_format(head: bytes, limits: Limits) -> str:
     return fmt
 
 
-def _inspect_image(fileobj: IO[bytes], fmt: str, limits: Limits) -> ImageFacts:
+# --- structure: limits on what will really be decoded, before any decoder runs ------------------
+
+
+def _read_structure(fileobj: IO[bytes], fmt: str, limits: Limits) -> structure.Structure:
+    try:
+        layout = structure.read_structure(
+            fileobj, fmt, frame_stop=limits.max_frames + 1, pixel_stop=limits.max_image_pixels
+        )
+    except structure.StructureError as exc:
+        raise RejectedUpload(exc.message, code=exc.code) from exc
+    if layout.jpeg is not None:
+        _check_jpeg_process(layout.jpeg)
+    if layout.frames:
+        _check_frames(layout, limits)
+    return layout
+
+
+def _check_jpeg_process(process: structure.JpegProcess) -> None:
+    # Pillow reads 8-bit samples only, and libjpeg-turbo implements no hierarchical process.
+    if process.precision != 8 or process.hierarchical:
+        raise RejectedUpload(f"{process.describe()} images are not accepted.", code="unsupported_format")
+
+
+def _check_frames(layout: structure.Structure, limits: Limits) -> None:
+    """Every frame's own size, the canvas the decoder composes frames onto, and their total."""
+    if layout.frames > limits.max_frames:
+        raise RejectedUpload(f"The image has more than {limits.max_frames:,} frames.", code="too_many_frames")
+    frame = layout.largest_frame
+    if frame is not None:
+        _check_pixels(frame.width, frame.height, limits, what="A frame")
+    _check_pixels(*layout.canvas, limits, what="The canvas its frames are drawn on")
+    _check_total(layout.frames, layout.canvas, limits)
+
+
+def _check_pixels(width: int, height: int, limits: Limits, *, what: str = "The image") -> None:
+    if width * height > limits.max_image_pixels:
+        raise RejectedUpload(
+            f"{what} is {width}×{height} ({width * height:,} pixels); "
+            f"the limit is {limits.max_image_pixels:,} pixels.",
+            code="too_many_pixels",
+        )
+
+
+def _check_total(frames: int, size: tuple[int, int], limits: Limits) -> None:
+    if frames * size[0] * size[1] > limits.max_total_pixels:
+        raise RejectedUpload(
+            f"The animation has {frames:,} frames of {size[0]}×{size[1]}, more than "
+            f"{limits.max_total_pixels:,} pixels in all.",
+            code="too_many_pixels",
+        )
+
+
+# --- header and decode ---------------------------------------------------------------------------
+
+
+def _inspect_image(fileobj: IO[bytes], fmt: str, layout: structure.Structure, limits: Limits) -> ImageFacts:
     image = _open_header(fileobj, fmt, limits)
     with image:
         _check_pixels(image.width, image.height, limits)
-        frames = count_frames(image, limits)
+        frames = layout.frames or _heif_frames(image, limits)
         facts = read_facts(image, frame_count=frames)
-    fileobj.seek(0)
-    _decode_fully(fileobj, fmt, frames)
+    if _sandboxed(layout, limits):
+        _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
+    else:
+        _raise_refusal(decode_fully(fileobj, fmt, frames, scaled=_scalable(layout)))
     return facts
 
 
 def _open_header(fileobj: IO[bytes], fmt: str, limits: Limits) -> ImageFile.ImageFile:
+    fileobj.seek(0)
     # Pillow only *warns* between its limit and twice its limit: make the warning an error.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -100,80 +176,78 @@ def _open_header(fileobj: IO[bytes], fmt: str, limits: Limits) -> ImageFile.Imag
             ) from exc
 
 
-def _check_pixels(width: int, height: int, limits: Limits) -> None:
-    if width * height > limits.max_image_pixels:
-        raise RejectedUpload(
-            f"The image is {width}×{height} ({width * height:,} pixels); "
-            f"the limit is {limits.max_image_pixels:,} pixels.",
-            code="too_many_pixels",
-        )
-
-
-def count_frames(image: Image.Image, limits: Limits) -> int:
-    """Frames, counted no further than needed to know a limit is exceeded."""
-    frame_pixels = max(image.width * image.height, 1)
-    ceiling = min(limits.max_frames, limits.max_total_pixels // frame_pixels)
-    if image.format == "GIF":
-        # GIF's n_frames walks the whole file; walk at most ceiling + 1 frames instead.
-        frames = _walk_frames(image, ceiling + 1)
-    else:
-        # PNG (acTL), WebP (ANIM), HEIF and AVIF declare their frame count in a header.
-        frames = int(getattr(image, "n_frames", 1))
-    if frames > limits.max_frames:
+def _heif_frames(image: Image.Image, limits: Limits) -> int:
+    """HEIF/AVIF: the images of a sequence (or a HEIF's several top-level images) as the decoder
+    lists them, each with its own size, without decoding any."""
+    sizes = [image.size] * int(getattr(image, "n_frames", 1))
+    heif_file = getattr(image, "_heif_file", None)  # pillow-heif: every top-level image's size
+    if heif_file is not None:
+        sizes = [tuple(item.size) for item in heif_file]
+    if len(sizes) > limits.max_frames:
         raise RejectedUpload(f"The image has more than {limits.max_frames:,} frames.", code="too_many_frames")
-    if frames * frame_pixels > limits.max_total_pixels:
-        raise RejectedUpload(
-            f"The animation has {frames:,} frames of {image.width}×{image.height}, more than "
-            f"{limits.max_total_pixels:,} pixels in all.",
-            code="too_many_pixels",
-        )
-    return frames
+    for width, height in sizes:
+        _check_pixels(width, height, limits, what="A frame")
+    if sum(w * h for w, h in sizes) > limits.max_total_pixels:
+        _check_total(len(sizes), max(sizes, key=lambda s: s[0] * s[1]), limits)
+    return len(sizes)
 
 
-def _walk_frames(image: Image.Image, stop: int) -> int:
-    count = 1
+def _scalable(layout: structure.Structure) -> bool:
+    return layout.jpeg is not None and layout.jpeg.scaled_decode_safe
+
+
+def _sandboxed(layout: structure.Structure, limits: Limits) -> bool:
+    if limits.sandbox == SandboxMode.OFF or not sandbox.available():
+        return False
+    return limits.sandbox == SandboxMode.ALL or (layout.jpeg is not None and not _scalable(layout))
+
+
+Refusal = tuple[str, str] | None  # (code, message): what a decode in a child can send back
+
+
+def decode_fully(fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool) -> Refusal:
+    """Decode every frame (a JPEG at 1/8 scale where that is safe). A refusal, or None."""
     try:
-        while count < stop:
-            image.seek(count)
-            count += 1
-    except EOFError:
-        pass
-    except Exception as exc:
-        raise RejectedUpload("The animation is damaged.", code="corrupt_image") from exc
-    image.seek(0)
-    return count
-
-
-def _decode_fully(fileobj: IO[bytes], fmt: str, frames: int) -> None:
-    try:
+        fileobj.seek(0)
         with Image.open(fileobj, formats=[fmt]) as image:
-            if isinstance(image, JpegImagePlugin.JpegImageFile):
-                size = (image.width // VALIDATION_DRAFT_DIVISOR, image.height // VALIDATION_DRAFT_DIVISOR)
+            if scaled and isinstance(image, JpegImagePlugin.JpegImageFile):
+                size = (_at_least_one(image.width), _at_least_one(image.height))
                 image.draft(image.mode, size)
             for index in range(frames):
                 image.seek(index)
                 image.load()
     except MemoryError:
         raise
-    except Exception as exc:
+    except Exception:
+        return ("corrupt_image", "The image is truncated or damaged and cannot be decoded.")
+    return None
+
+
+def _at_least_one(edge: int) -> int:
+    return max(1, edge // VALIDATION_DRAFT_DIVISOR)  # draft((0, …)) divides by zero: 1×1 JPEGs
+
+
+def _decode_in_sandbox(
+    fileobj: IO[bytes], fmt: str, frames: int, layout: structure.Structure, limits: Limits
+) -> None:
+    budget = sandbox.SandboxLimits(
+        memory_bytes=limits.max_image_pixels * SANDBOX_BYTES_PER_PIXEL + SANDBOX_BASE_BYTES,
+        cpu_seconds=SANDBOX_CPU_SECONDS,
+        wall_seconds=SANDBOX_WALL_SECONDS,
+    )
+    scaled = _scalable(layout)
+    try:
+        refusal = sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled), budget)
+    except sandbox.SandboxFailed as exc:
         raise RejectedUpload(
-            "The image is truncated or damaged and cannot be decoded.", code="corrupt_image"
+            f"The image cannot be decoded safely (the decoder {exc.reason}).", code="corrupt_image"
         ) from exc
+    _raise_refusal(refusal)
 
 
-def safe_display_name(filename: str, *, fallback: str = "upload") -> str:
-    """A display name with no path, no control characters and a sane length.
-
-    It is only ever shown; the storage key is chosen by the server (see ``Asset.storage_key``).
-    """
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    if not name:
-        return fallback
-    stem, ext = os.path.splitext(name)
-    return stem[: MAX_FILENAME_LENGTH - len(ext[:16])] + ext[:16]
+def _raise_refusal(refusal: Refusal) -> None:
+    if refusal is not None:
+        raise RejectedUpload(refusal[1], code=refusal[0])
 
 
 def _mib(n: int) -> str:

@@ -160,9 +160,18 @@ DAM_MAX_UPLOAD_BYTES = env.int("DAM_MAX_UPLOAD_BYTES", default=50 * MiB)
 DAM_MAX_IMAGE_PIXELS = env.int("DAM_MAX_IMAGE_PIXELS", default=100_000_000)  # ~300 MB as RGB
 DAM_MAX_TOTAL_PIXELS = env.int("DAM_MAX_TOTAL_PIXELS", default=200_000_000)  # frames × w × h
 DAM_MAX_FRAMES = env.int("DAM_MAX_FRAMES", default=1000)
+# Which validation decodes run in a resource-limited child process: off, rare (lossless and
+# arithmetic JPEG: decoder paths outside the mainstream), all (+~8 ms per upload).
+DAM_DECODE_SANDBOX = env.str("DAM_DECODE_SANDBOX", default="rare")
 DAM_ALLOWED_FORMATS = env.list("DAM_ALLOWED_FORMATS", default=["JPEG", "PNG", "GIF", "WEBP", "AVIF", "HEIF"])
 # Django keeps uploads above this in a temp file, so a 50 MB upload is never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The first handler parses multipart bodies with dam's file-name rule (assets/filenames.py).
+FILE_UPLOAD_HANDLERS = [
+    "assets.filenames.FileNameUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DAM_MAX_FILES_PER_REQUEST", default=100)
 FILE_UPLOAD_TEMP_DIR = env.str("DAM_UPLOAD_TEMP_DIR", default="") or None
 

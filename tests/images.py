@@ -150,3 +150,217 @@ def svg() -> bytes:
 
 def html() -> bytes:
     return b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+# --- hostile and unusual files (issue: no input crashes a process; odd-but-valid files decode) ---
+
+
+class _BitWriter:
+    """JPEG entropy-coded bits: MSB first, a 0x00 stuffed after every 0xFF, 1-bits pad the end."""
+
+    def __init__(self) -> None:
+        self.out, self.acc, self.count = bytearray(), 0, 0
+
+    def put(self, value: int, length: int) -> None:
+        for shift in range(length - 1, -1, -1):
+            self.acc, self.count = (self.acc << 1) | ((value >> shift) & 1), self.count + 1
+            if self.count == 8:
+                self.out += b"\xff\x00" if self.acc == 0xFF else bytes([self.acc])
+                self.acc, self.count = 0, 0
+
+    def flush(self) -> bytes:
+        if self.count:
+            self.put((1 << (8 - self.count)) - 1, 8 - self.count)
+        return bytes(self.out)
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def lossless_jpeg(size: tuple[int, int] = (64, 48), *, precision: int = 8, marker: int = 0xC3) -> bytes:
+    """A real lossless (SOF3, predictor 1) JPEG of ``marked(size)`` in grey, Huffman coded.
+
+    Pillow cannot write one and Debian's cjpeg (libjpeg-turbo 2.1) has no ``-lossless``, so it is
+    coded here (ITU T.81 H.1): each sample's difference from its left (or upper) neighbour, as a
+    magnitude category (one 5-bit code per category 0..16) plus that many extra bits.
+    """
+    width, height = size
+    grey = marked(size, "L")
+    scale = (1 << precision) - 1
+    rows = [[grey.getpixel((x, y)) * scale // 255 for x in range(width)] for y in range(height)]  # type: ignore[operator]
+    bits = _BitWriter()
+    for y in range(height):
+        for x in range(width):
+            if x == 0 and y == 0:
+                predicted = 1 << (precision - 1)
+            else:
+                predicted = rows[y][x - 1] if x else rows[y - 1][x]
+            diff = rows[y][x] - predicted
+            category = abs(diff).bit_length()
+            bits.put(category, 5)
+            if category:
+                bits.put(diff if diff >= 0 else diff + (1 << category) - 1, category)
+    sof = struct.pack(">BHHB", precision, height, width, 1) + bytes([1, 0x11, 0])
+    counts = bytes([0, 0, 0, 0, 17] + [0] * 11)  # 17 codes of 5 bits: category k is code k
+    dht = b"\x00" + counts + bytes(range(17))
+    sos = bytes([1, 1, 0x00, 1, 0, 0])  # 1 component, table 0, predictor 1, no point transform
+    return (b"\xff\xd8" + _segment(marker, sof) + _segment(0xC4, dht) + _segment(0xDA, sos)
+            + bits.flush() + b"\xff\xd9")  # fmt: skip
+
+
+def with_sof(data: bytes, marker: int, precision: int = 8) -> bytes:
+    """A JPEG whose frame header claims another process (and precision): for refusals only."""
+    at = data.index(b"\xff\xc0")
+    return data[: at + 1] + bytes([marker]) + data[at + 2 : at + 4] + bytes([precision]) + data[at + 5 :]
+
+
+def exif_block(entries: list[tuple[int, int, int, bytes]]) -> bytes:
+    """An APP1 EXIF payload with IFD0 only, written by hand so tags may have the *wrong* types.
+
+    ``entries``: (tag, TIFF type, count, value bytes, little-endian).
+    """
+    offset = 8 + 2 + len(entries) * 12 + 4
+    ifd, extra = struct.pack("<H", len(entries)), b""
+    for tag, kind, count, payload in sorted(entries):
+        if len(payload) <= 4:
+            ifd += struct.pack("<HHI", tag, kind, count) + payload.ljust(4, b"\x00")
+        else:
+            ifd += struct.pack("<HHII", tag, kind, count, offset + len(extra))
+            extra += payload + b"\x00" * (len(payload) % 2)
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + extra
+
+
+def jpeg_with_exif(exif: bytes, size: tuple[int, int] = (120, 80)) -> bytes:
+    return _save(marked(size), "JPEG", quality=90, exif=exif)
+
+
+def rational_orientation_jpeg(orientation: int = 6, size: tuple[int, int] = (120, 80)) -> bytes:
+    """Orientation stored as RATIONAL n/1 instead of SHORT n."""
+    return jpeg_with_exif(exif_block([(0x0112, 5, 1, struct.pack("<II", orientation, 1))]), size)
+
+
+def insert_segment(data: bytes, marker: int, payload: bytes) -> bytes:
+    """``data`` (a JPEG) with a segment inserted right after SOI."""
+    return data[:2] + _segment(marker, payload) + data[2:]
+
+
+def mpo(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A stereo pair as cameras write it: a red JPEG, its MP index, then a blue JPEG."""
+    left, right = Image.new("RGB", size, (255, 0, 0)), Image.new("RGB", size, (0, 0, 255))
+    return _save(left, "MPO", save_all=True, append_images=[right])
+
+
+def png_chunks(*chunks: tuple[bytes, bytes]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(_png_chunk(kind, data) for kind, data in chunks)
+
+
+def png_rows(size: tuple[int, int], rows: int | None = None, *, colour: int = 2) -> bytes:
+    """An RGB (or grey, ``colour=0``) PNG whose IDAT holds only ``rows`` of its rows."""
+    width, height = size
+    channels = 3 if colour == 2 else 1
+    row = b"\x00" + bytes((x * 7) % 256 for x in range(width * channels))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return png_chunks((b"IHDR", ihdr), (b"IDAT", zlib.compress(row * (height if rows is None else rows))),
+                      (b"IEND", b""))  # fmt: skip
+
+
+def png_bad_crc(size: tuple[int, int] = (64, 48)) -> bytes:
+    data = bytearray(png(size))
+    at = data.index(b"IDAT")
+    (length,) = struct.unpack(">I", data[at - 4 : at])
+    data[at + 4 + length] ^= 0xFF  # the first byte of IDAT's CRC
+    return bytes(data)
+
+
+def png_with_icc(profile: bytes, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A PNG whose iCCP chunk holds ``profile`` (compressed), valid or not."""
+    data = png(size)
+    iccp = _png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(profile))
+    return data[:33] + iccp + data[33:]  # right after IHDR (8 + 25 bytes)
+
+
+def trns_png(colour: int = 2, size: tuple[int, int] = (64, 48)) -> bytes:
+    """An RGB (``colour=2``) or grey (``colour=0``) PNG whose colour key makes its left half clear."""
+    width, height = size
+    if colour == 2:
+        row = b"\x00" + b"\x00\xff\x00" * (width // 2) + b"\x00\x00\xff" * (width - width // 2)
+        key = struct.pack(">HHH", 0, 255, 0)
+    else:
+        row = b"\x00" + b"\x40" * (width // 2) + b"\xc0" * (width - width // 2)
+        key = struct.pack(">H", 0x40)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return png_chunks((b"IHDR", ihdr), (b"tRNS", key), (b"IDAT", zlib.compress(row * height)), (b"IEND", b""))
+
+
+def gif_with_frames(
+    screen: tuple[int, int], frames: list[tuple[int, int, int, int]], comment: bytes = b""
+) -> bytes:
+    """A GIF whose logical screen and frame rectangles (left, top, width, height) are chosen
+    freely, each frame one colour (LZW of a flat frame compresses to almost nothing)."""
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", *screen, 0x80, 0, 0) + b"\x00\x00\x00\xff\x00\x00")
+    if comment:
+        out += b"\x21\xfe" + bytes([len(comment)]) + comment + b"\x00"
+    for left, top, width, height in frames:
+        out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # graphic control: 100 ms
+        out += b"\x2c" + struct.pack("<HHHHB", left, top, width, height, 0)
+        out += b"\x02" + _lzw_flat(width * height) + b"\x00"
+    return bytes(out + b"\x3b")
+
+
+def _lzw_flat(pixels: int) -> bytes:
+    """LZW (minimum code size 2) of ``pixels`` copies of colour 1, as GIF sub-blocks.
+
+    On a flat run LZW's n-th code after a clear stands for n pixels, so a 144 MP frame takes
+    ~100 KB. Code widths follow the decoder's table (it grows a bit when its next free code
+    reaches a power of two); a clear code restarts the table before it fills.
+    """
+    bits = _GifBits()
+    emitted = 0  # codes since the last clear
+
+    def width() -> int:
+        return min(12, max(3, (5 + emitted).bit_length()))
+
+    bits.put(4, 3)  # clear
+    remaining = pixels
+    while remaining:
+        length = min(emitted + 1, remaining)
+        bits.put(1 if length == 1 else 4 + length, width())  # code 6 is 2 pixels, 7 is 3, …
+        remaining -= length
+        emitted += 1
+        if 5 + emitted >= 4000:
+            bits.put(4, width())
+            emitted = 0
+    bits.put(5, width())  # end of information
+    data = bits.flush()
+    return b"".join(bytes([len(data[i : i + 255])]) + data[i : i + 255] for i in range(0, len(data), 255))
+
+
+class _GifBits:
+    def __init__(self) -> None:
+        self.out, self.acc, self.count = bytearray(), 0, 0
+
+    def put(self, value: int, length: int) -> None:
+        self.acc |= value << self.count
+        self.count += length
+        while self.count >= 8:
+            self.out.append(self.acc & 0xFF)
+            self.acc >>= 8
+            self.count -= 8
+
+    def flush(self) -> bytes:
+        return bytes(self.out + (bytes([self.acc]) if self.count else b""))
+
+
+def webp_canvas(canvas: tuple[int, int], frames: int = 2, frame: tuple[int, int] = (16, 16)) -> bytes:
+    """An animated WebP declaring ``canvas`` with ``frames`` small frames: tiny file, huge decode."""
+    small = _save(Image.new("RGB", frame, (255, 0, 0)), "WEBP", lossless=True)
+    bitstream = small[12:]  # the VP8L chunk of a still WebP
+    chunks = b"VP8X" + struct.pack("<I", 10) + bytes([0x02, 0, 0, 0])
+    chunks += (canvas[0] - 1).to_bytes(3, "little") + (canvas[1] - 1).to_bytes(3, "little")
+    chunks += b"ANIM" + struct.pack("<I", 6) + b"\x00\x00\x00\x00\x00\x00"
+    for _ in range(frames):
+        body = (b"\x00" * 6 + (frame[0] - 1).to_bytes(3, "little") + (frame[1] - 1).to_bytes(3, "little")
+                + (100).to_bytes(3, "little") + b"\x00" + bitstream)  # fmt: skip
+        chunks += b"ANMF" + struct.pack("<I", len(body)) + body + b"\x00" * (len(body) % 2)
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
