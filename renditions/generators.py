@@ -78,8 +78,9 @@ def generate(source: IO[bytes], spec: Spec, *, source_format: str, focal_point: 
              limits: pipeline.RenderLimits) -> Generated:  # fmt: skip
     started = time.perf_counter()
     image_spec = DamImageSpec(
-        source, spec, focal_point=focal_point, limits=limits, source_format=source_format
-    )
+        pipeline.decoder_view(source, source_format), spec, focal_point=focal_point, limits=limits,
+        source_format=source_format,
+    )  # fmt: skip
     encoded = image_spec.generate()
     result = image_spec.processor.result
     assert result is not None, "generate() returned without running the pipeline processor."

@@ -9,7 +9,13 @@ Shape of a render (Wagtail's and libvips' lesson: all geometry is one crop and o
 3. One ``resize(box=…, reducing_gap=…)``; then the EXIF orientation and any rotate/flip as
    lossless transposes of the small result.
 4. Colour to sRGB (ICC, CMYK), filters, padding, alpha onto ``bg`` where the format has no alpha.
-5. Encode from a table; metadata stripped (copyright kept, GPS never).
+5. Encode from a table; metadata stripped (copyright kept, GPS never): the output carries only
+   the EXIF written here, never a comment, text chunk, XMP or profile inherited from the source.
+
+Bounded work (README, limits): decoding at full size happens only where DCT scaling is unsafe
+(lossless and arithmetic JPEG, see ``assets.structure``); an animation is decoded one frame at a
+time and each frame is reduced to the output size before the next is read, so what is held is
+one source canvas plus the (capped) output frames.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import IO, Any
 
 from PIL import ExifTags, Image, ImageCms, ImageFilter, JpegImagePlugin
 
+from assets import structure
+from assets.metadata import orientation_of
 from renditions import operations as ops
 from renditions.exceptions import RenderFailed
 from renditions.specs import Spec
@@ -74,6 +82,15 @@ _INVERSE = {T.ROTATE_90: T.ROTATE_270, T.ROTATE_270: T.ROTATE_90}
 _SRGB = ImageCms.createProfile("sRGB")
 _GPS_IFD = 0x8825
 _KEEP_ALWAYS = (ExifTags.Base.Copyright, ExifTags.Base.Artist)
+# Never copied by `keep`: location, the orientation already applied, pointers Pillow rewrites,
+# and maker notes (opaque, offset-dependent blobs that are only valid in their original file).
+_NEVER_KEPT = frozenset({_GPS_IFD, ExifTags.Base.Orientation, ExifTags.Base.MakerNote,
+                         ExifTags.IFD.Interop, ExifTags.Base.JpegIFOffset, ExifTags.Base.JpegIFByteCount})  # fmt: skip
+# A JPEG APP1 segment holds 65,533 bytes, "Exif\0\0" included; the same cap for every format
+# keeps renditions of one spec alike.
+MAX_EXIF_BYTES = 65_000
+# Modes that carry transparency in ``info`` (a tRNS colour key, a palette entry) rather than a band.
+_KEYED_MODES = frozenset({"1", "L", "P", "RGB", "I", "I;16"})
 
 
 @dataclass(frozen=True)
@@ -250,7 +267,7 @@ def process(
 ) -> Processed:
     """Everything but encoding. ``image`` must be freshly opened (not loaded) for ``draft``."""
     fmt = output_format(spec, str(image.format))
-    orientation = _orientation(image)
+    orientation = orientation_of(image)
     exif_step = EXIF_TRANSPOSE[orientation]
     exif_steps = [exif_step] if exif_step is not None else []  # (FLIP_LEFT_RIGHT == 0: no truthiness)
     transposes = exif_steps + user_transposes(spec)
@@ -260,15 +277,15 @@ def process(
     frame_count = int(getattr(image, "n_frames", 1))
     out_w, out_h = geo.output_size
     if frame_count > 1 and fmt in ANIMATABLE and frame_count * out_w * out_h <= limits.max_animation_pixels:
+        loop = image.info.get("loop", 0)
         frames, durations = _animated(image, spec, geo, transposes, frame_count)
-        options.update(save_all=True, append_images=frames[1:], duration=durations,
-                       loop=image.info.get("loop", 0), disposal=2)  # fmt: skip
+        options.update(save_all=True, append_images=frames[1:], duration=durations, loop=loop, disposal=2)
         return Processed(frames[0], fmt, options, frames=len(frames))
     icc = image.info.get("icc_profile")
     stored_size = image.size
     _draft(image, geo)
-    result = _frame(image, spec, geo, transposes, icc, stored_size)
-    return Processed(_for_format(result, fmt, spec), fmt, options)
+    result = _for_format(_frame(image, spec, geo, transposes, icc, stored_size), fmt, spec)
+    return Processed(_bare(result), fmt, options)
 
 
 def encode(processed: Processed) -> bytes:
@@ -287,6 +304,7 @@ def render(
 ) -> Rendered:
     """Open, process, encode: the whole pipeline for callers that hold a file (tests, bench)."""
     started = time.perf_counter()
+    source = structure.decoder_view(source, formats[0]) if formats and len(formats) == 1 else source
     with Image.open(source, formats=formats) as image:
         processed = process(image, spec, focal_point=focal_point, limits=limits)
         decoded = time.perf_counter()
@@ -296,22 +314,41 @@ def render(
     return Rendered(data, processed.format, width, height, processed.frames, timings)
 
 
-def _orientation(image: Image.Image) -> int:
-    try:
-        value = image.getexif().get(ExifTags.Base.Orientation, 1)
-    except Exception:  # a damaged EXIF block must not break the render
-        return 1
-    return value if value in EXIF_TRANSPOSE else 1
+def decoder_view(source: IO[bytes], source_format: str) -> IO[bytes]:
+    """What the decoder reads of an original: without the metadata ingest found unusable."""
+    return structure.decoder_view(source, source_format)
 
 
 def _draft(image: Image.Image, geo: Geometry) -> None:
-    if not isinstance(image, JpegImagePlugin.JpegImageFile):
+    if not isinstance(image, JpegImagePlugin.JpegImageFile) or not _scaled_decode_safe(image):
         return
     box_w = geo.box[2] - geo.box[0]
     scale = geo.size[0] / box_w * DRAFT_GAP
     if scale < 1:
         wanted = (math.ceil(image.width * scale), math.ceil(image.height * scale))
         image.draft(image.mode, wanted)
+
+
+def _scaled_decode_safe(image: JpegImagePlugin.JpegImageFile) -> bool:
+    """Whether libjpeg may decode this JPEG scaled (its frame header, read again: cheap)."""
+    fp = image.fp
+    if fp is None:
+        return False
+    position = fp.tell()
+    try:
+        found = structure.read_structure(fp, "JPEG", frame_stop=1, header_only=True).jpeg
+    except structure.StructureError:
+        return False
+    finally:
+        fp.seek(position)
+    return found is not None and found.scaled_decode_safe
+
+
+def _bare(image: Image.Image) -> Image.Image:
+    """The output without what Pillow copied from the source's ``info`` (comments, XMP, text,
+    EXIF, ICC): some encoders write those by default (GIF and JPEG comments, AVIF's XMP)."""
+    image.info = {}
+    return image
 
 
 def _frame(image: Image.Image, spec: Spec, geo: Geometry, transposes: list[T], icc: bytes | None,
@@ -338,13 +375,13 @@ def _frame(image: Image.Image, spec: Spec, geo: Geometry, transposes: list[T], i
 def _normalise_mode(image: Image.Image) -> Image.Image:
     """Modes resize() handles well: L, LA, RGB, RGBA, CMYK. 16-bit scales down, not clips."""
     mode = image.mode
+    if ("transparency" in image.info and mode in _KEYED_MODES) or mode in ("PA", "RGBa", "La"):
+        return image.convert("RGBA")  # a palette entry or tRNS colour key becomes real alpha
     if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
         return image
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # Pillow's I;16 → L conversion clips at 255; scale 0..65535 to 0..255 instead.
         return image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    if (mode == "P" and "transparency" in image.info) or mode in ("PA", "RGBa", "La"):
-        return image.convert("RGBA")
     return image.convert("RGB")
 
 
@@ -397,11 +434,15 @@ def _for_format(image: Image.Image, fmt: str, spec: Spec) -> Image.Image:
 
 def _animated(image: Image.Image, spec: Spec, geo: Geometry, transposes: list[T], count: int
               ) -> tuple[list[Image.Image], list[int]]:  # fmt: skip
+    """One frame at a time: each is reduced to the output size (and the source canvas it came
+    from released) before the next is decoded."""
     frames, durations = [], []
     for index in range(count):
         image.seek(index)
         durations.append(int(image.info.get("duration", 100)))
-        frames.append(_frame(image.convert("RGBA"), spec, geo, transposes, None, image.size))
+        frame = _frame(image, spec, geo, transposes, None, image.size)
+        frames.append(_bare(frame if frame.mode == "RGBA" else frame.convert("RGBA")))
+        del frame
     return frames, durations
 
 
@@ -411,20 +452,49 @@ def _quality(spec: Spec, fmt: str) -> int:
 
 
 def _metadata(image: Image.Image, spec: Spec, fmt: str) -> dict[str, Any]:
-    """EXIF for the output: copyright and artist only, or (``keep``) all but GPS. Never GPS."""
+    """EXIF for the output: copyright and artist only, or (``keep``) all but GPS. Never GPS.
+
+    What cannot be written (a tag of the wrong type, a block over MAX_EXIF_BYTES) is dropped,
+    tag by tag: metadata never fails a render.
+    """
     if fmt == "GIF":
         return {}
     try:
         source = image.getexif()
-    except Exception:
+        tags = dict(source) if spec.has(ops.Keep) else {t: source[t] for t in _KEEP_ALWAYS if t in source}
+        if spec.has(ops.Keep) and ExifTags.IFD.Exif in source:
+            tags[ExifTags.IFD.Exif] = dict(source.get_ifd(ExifTags.IFD.Exif))
+    except Exception:  # a damaged EXIF block: nothing to keep
         return {}
-    if spec.has(ops.Keep):
-        source.get_ifd(ExifTags.IFD.Exif)  # loaded sub-IFDs are written back by tobytes()
-        source.pop(_GPS_IFD, None)
-        source.pop(ExifTags.Base.Orientation, None)  # the pixels are upright now
-        return {"exif": source.tobytes()} if len(source) else {}
+    data = _writable_exif({t: v for t, v in tags.items() if t not in _NEVER_KEPT})
+    return {"exif": data} if data else {}
+
+
+def _writable_exif(tags: dict[int, Any]) -> bytes:
     out = Image.Exif()
-    for tag in _KEEP_ALWAYS:
-        if tag in source:
-            out[tag] = source[tag]
-    return {"exif": out.tobytes()} if len(out) else {}
+    budget = MAX_EXIF_BYTES - len(out.tobytes())
+    for tag, value in tags.items():
+        if isinstance(value, dict):
+            value = {t: v for t, v in value.items() if t not in _NEVER_KEPT and _exif_size(t, v) is not None}
+            if not value:
+                continue
+        size = _exif_size(tag, value)
+        if size is None or size > budget:
+            continue
+        out[tag] = value
+        budget -= size
+    try:
+        data = out.tobytes() if len(out) else b""
+    except Exception:  # the parts wrote alone but not together: keep nothing rather than fail
+        return b""
+    return data if len(data) <= MAX_EXIF_BYTES else b""
+
+
+def _exif_size(tag: int, value: Any) -> int | None:
+    """Bytes one tag adds to an EXIF block, or None when Pillow cannot write it."""
+    probe = Image.Exif()
+    try:
+        probe[tag] = value
+        return len(probe.tobytes()) - len(Image.Exif().tobytes())
+    except Exception:
+        return None
