@@ -1,0 +1,201 @@
+"""Hostile and unusual originals through ingest and every upload path (API multipart, direct
+upload, admin) on both storages: each class either becomes a right asset or a clear refusal that
+leaves nothing behind."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+from rest_framework.test import APIClient
+
+from assets.exceptions import RejectedUpload
+from assets.ingest import ingest
+from assets.models import ApiKey, Asset, Upload
+from tests import images
+from tests.api.conftest import assert_problem
+from tests.api.test_direct_uploads import send, start
+from tests.conftest import StorageProbe
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Maker = Callable[[], bytes]
+
+
+def _jpeg_of(size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _apng(canvas: tuple[int, int], frame: tuple[int, int], declared: int = 2) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", *canvas, 8, 2, 0, 0, 0)
+    row = b"\x00" + b"\x10\x20\x30" * canvas[0]
+    fctl = struct.pack(">IIIIIHHBB", 0, *frame, 0, 0, 1, 10, 0, 0)
+    return images.png_chunks((b"IHDR", ihdr), (b"acTL", struct.pack(">II", declared, 0)), (b"fcTL", fctl),
+                             (b"IDAT", __import__("zlib").compress(row * canvas[1])), (b"IEND", b""))  # fmt: skip
+
+
+# (id, maker, format, displayed size, frames): valid files that must decode right.
+ACCEPTED: list[tuple[str, Maker, str, tuple[int, int], int]] = [
+    ("lossless-jpeg-sof3", lambda: images.lossless_jpeg((64, 48)), "JPEG", (64, 48), 1),
+    ("jpeg-1x1", lambda: _jpeg_of((1, 1)), "JPEG", (1, 1), 1),
+    ("jpeg-1200x6", lambda: _jpeg_of((1200, 6)), "JPEG", (1200, 6), 1),
+    ("jpeg-30000x1", lambda: _jpeg_of((30000, 1)), "JPEG", (30000, 1), 1),
+    ("mpo-stereo-pair", lambda: images.mpo((64, 48)), "JPEG", (64, 48), 1),
+    ("jpeg-icc-without-sequence", lambda: images.insert_segment(images.jpeg(), 0xE2, b"ICC_PROFILE\x00"),
+     "JPEG", (120, 80), 1),
+    ("png-icc-1.5mb", lambda: images.png_with_icc(os.urandom(1_500_000)), "PNG", (64, 48), 1),
+    ("orientation-rational-6", lambda: images.rational_orientation_jpeg(6, (120, 80)), "JPEG", (120, 80), 1),
+    ("png-rgb-trns", lambda: images.trns_png(2), "PNG", (64, 48), 1),
+    ("png-grey-trns", lambda: images.trns_png(0), "PNG", (64, 48), 1),
+    ("gif-frame-inside-screen", lambda: images.gif_with_frames((40, 30), [(0, 0, 40, 30), (5, 5, 10, 10)]),
+     "GIF", (40, 30), 2),
+]  # fmt: skip
+
+# (id, maker, code): refusals, each with its stable code.
+REFUSED: list[tuple[str, Maker, str]] = [
+    ("jpeg-12-bit", lambda: images.with_sof(images.jpeg(), 0xC1, precision=12), "unsupported_format"),
+    ("jpeg-hierarchical", lambda: images.with_sof(images.jpeg(), 0xC5), "unsupported_format"),
+    ("lossless-jpeg-16-bit", lambda: images.lossless_jpeg((16, 16), precision=16), "unsupported_format"),
+    ("gif-1x1-screen-12000x12000-frame", lambda: images.gif_with_frames((1, 1), [(0, 0, 1, 1), (0, 0, 12000, 12000)]),
+     "too_many_pixels"),
+    ("gif-frame-offset-past-the-limit", lambda: images.gif_with_frames((1, 1), [(11000, 11000, 1, 1)]), "too_many_pixels"),
+    ("gif-120-frames-of-2000x2000-behind-1x1", lambda: images.gif_with_frames((1, 1), [(0, 0, 2000, 2000)] * 120),
+     "too_many_pixels"),
+    ("webp-7000x7000-canvas-5-frames", lambda: images.webp_canvas((7000, 7000), 5), "too_many_pixels"),
+    ("webp-16000x16000-canvas", lambda: images.webp_canvas((16000, 16000), 1), "too_many_pixels"),
+    ("apng-frame-outside-canvas", lambda: _apng((32, 32), (64, 64)), "corrupt_image"),
+    ("apng-declares-5000-frames", lambda: _apng((32, 32), (32, 32), declared=5000), "too_many_frames"),
+    ("png-idat-bad-crc", lambda: images.png_bad_crc(), "corrupt_image"),
+    ("png-half-the-rows", lambda: images.png_rows((64, 48), rows=24), "corrupt_image"),
+    ("png-grey-half-the-rows", lambda: images.png_rows((64, 48), rows=47, colour=0), "corrupt_image"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("maker", "fmt", "size", "frames"), [c[1:] for c in ACCEPTED], ids=[c[0] for c in ACCEPTED]
+)
+def test_valid_unusual_files_are_accepted_and_measured(
+    maker: Maker, fmt: str, size: tuple[int, int], frames: int
+) -> None:
+    asset = ingest(io.BytesIO(maker()), filename="unusual")
+    assert (asset.format, (asset.width, asset.height), asset.frame_count) == (fmt, size, frames)
+
+
+@pytest.mark.parametrize(("maker", "code"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+def test_hostile_files_are_refused_with_their_code(
+    filesystem_storage: StorageProbe, maker: Maker, code: str
+) -> None:
+    with pytest.raises(RejectedUpload) as caught:
+        ingest(io.BytesIO(maker()), filename="hostile")
+    assert caught.value.code == code, caught.value.message
+    assert (Asset.objects.count(), filesystem_storage.names()) == (0, set())
+
+
+def test_pixel_limits_count_what_the_decoder_really_composes(settings) -> None:
+    # given frames that each fit, but whose canvas (Pillow grows it to hold them) does not
+    settings.DAM_MAX_IMAGE_PIXELS = 100 * 100
+    source = images.gif_with_frames((10, 10), [(0, 0, 10, 10), (90, 90, 20, 20)])
+    # when / then
+    with pytest.raises(RejectedUpload) as caught:
+        ingest(io.BytesIO(source), filename="a.gif")
+    assert caught.value.code == "too_many_pixels" and "110×110" in caught.value.message
+
+
+# --- every upload path × both storages, one representative per class ----------------------------
+
+PATH_CASES: list[tuple[str, Maker, str | tuple[int, int]]] = [
+    ("lossless-jpeg", lambda: images.lossless_jpeg((64, 48)), (64, 48)),
+    ("jpeg-1x1", lambda: _jpeg_of((1, 1)), (1, 1)),
+    ("mpo", lambda: images.mpo((64, 48)), (64, 48)),
+    ("png-icc-1.5mb", lambda: images.png_with_icc(os.urandom(1_500_000)), (64, 48)),
+    ("orientation-rational", lambda: images.rational_orientation_jpeg(6, (120, 80)), (120, 80)),
+    ("jpeg-12-bit", lambda: images.with_sof(images.jpeg(), 0xC1, precision=12), "unsupported_format"),
+    ("gif-giant-frame", lambda: images.gif_with_frames((1, 1), [(0, 0, 1, 1), (0, 0, 12000, 12000)]), "too_many_pixels"),
+    ("webp-giant-canvas", lambda: images.webp_canvas((7000, 7000), 5), "too_many_pixels"),
+    ("png-bad-crc", lambda: images.png_bad_crc(), "corrupt_image"),
+]  # fmt: skip
+PATH_IDS = [c[0] for c in PATH_CASES]
+
+
+@pytest.fixture
+def api(db) -> APIClient:
+    _, raw = ApiKey.issue("rails")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+def _originals(storage: StorageProbe) -> set[str]:
+    return {name for name in storage.names() if name.startswith("originals/")}
+
+
+def _rendition_size(api: APIClient, body: dict) -> tuple[int, int]:
+    """Fetch the asset's `small` rendition through its real URL and measure it."""
+    response = api.get(body["renditions"]["small"]["url"])
+    assert response.status_code in (200, 302), response.content
+    if response.status_code == 302:
+        response = api.get(response["Location"])
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return Image.open(io.BytesIO(data)).size
+
+
+@pytest.mark.parametrize(("maker", "expected"), [c[1:] for c in PATH_CASES], ids=PATH_IDS)
+def test_api_multipart(api: APIClient, storage: StorageProbe, maker: Maker, expected) -> None:
+    # when
+    response = api.post("/api/v1/assets/", {"file": SimpleUploadedFile("x.jpg", maker())}, format="multipart")
+    # then
+    if isinstance(expected, str):
+        assert_problem(response, 400, expected)
+        assert (Asset.objects.count(), _originals(storage)) == (0, set())
+        return
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["width"], body["height"]) == expected
+    # the stored size and the rendition agree (one reading of the orientation everywhere)
+    width, height = _rendition_size(api, body)
+    assert (width >= height) == (expected[0] >= expected[1])
+    assert (width, height) == (body["renditions"]["small"]["width"], body["renditions"]["small"]["height"])
+
+
+@pytest.mark.parametrize(("maker", "expected"), [c[1:] for c in PATH_CASES], ids=PATH_IDS)
+def test_direct_upload(api: APIClient, storage: StorageProbe, maker: Maker, expected) -> None:
+    # given a file sent straight to storage
+    data = maker()
+    started = start(api, data)
+    assert send(api, storage, started["instructions"], data) in (200, 201, 204)
+    # when
+    response = api.post(f"/api/v1/uploads/{started['upload']['id']}/complete/", {}, format="json")
+    # then
+    assert not any(name.startswith("uploads/") for name in storage.names())  # quarantine emptied
+    if isinstance(expected, str):
+        assert_problem(response, 400, expected)
+        assert (Asset.objects.count(), _originals(storage)) == (0, set())
+        assert Upload.objects.get().status == Upload.Status.REJECTED
+        return
+    assert response.status_code == 201, response.content
+    assert (response.json()["width"], response.json()["height"]) == expected
+
+
+@pytest.mark.parametrize(("maker", "expected"), [c[1:] for c in PATH_CASES], ids=PATH_IDS)
+def test_admin_upload(admin_client, storage: StorageProbe, maker: Maker, expected) -> None:
+    # when
+    response = admin_client.post(
+        reverse("admin:assets_asset_upload"), {"files": [SimpleUploadedFile("f.jpg", maker())]}
+    )
+    # then
+    if isinstance(expected, str):
+        assert response.status_code == 400
+        assert b"f.jpg: " in response.content and b"Traceback" not in response.content
+        assert (Asset.objects.count(), _originals(storage)) == (0, set())
+        return
+    assert response.status_code == 302, response.content
+    asset = Asset.objects.get()
+    assert (asset.width, asset.height) == expected
