@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assets import uploads
+from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Upload
 from renditions.models import RenditionSpec
@@ -192,7 +193,8 @@ class SignedUrlSerializer(serializers.Serializer):
 
 
 class UploadCreateSerializer(serializers.Serializer):
-    filename = serializers.CharField(max_length=255)
+    filename = serializers.CharField(allow_blank=True, trim_whitespace=False,
+                                     help_text="Shown only; any name is accepted and shortened")  # fmt: skip
     content_type = serializers.CharField(
         max_length=100, help_text="An accepted image type, e.g. image/jpeg; the object is stored with it"
     )
@@ -208,6 +210,9 @@ class UploadCreateSerializer(serializers.Serializer):
                 f"Not an accepted image type; send one of {', '.join(allowed)}.", code="unsupported_format"
             )
         return value
+
+    def validate_filename(self, value: str) -> str:
+        return safe_display_name(value)  # the same rule as multipart uploads (assets/filenames.py)
 
 
 class UploadSerializer(serializers.ModelSerializer[Upload]):

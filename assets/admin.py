@@ -42,7 +42,9 @@ class MultipleFileField(forms.FileField):
 
 class UploadForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]
-        label="Images", help_text="Choose one or many: JPEG, PNG, GIF, WebP, AVIF or HEIC."
+        label="Images",
+        help_text="Choose one or many: JPEG, PNG, GIF, WebP, AVIF or HEIC.",
+        allow_empty_file=True,  # ingest judges the bytes (and names an empty file `empty_file`)
     )
     title = forms.CharField(required=False, help_text="Left empty, each file's name is used.")
     alt_text = forms.CharField(required=False, max_length=1000, label="Alt text")

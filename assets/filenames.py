@@ -18,6 +18,7 @@ import unicodedata
 from typing import Any
 
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import multipartparser
 from django.http.multipartparser import MultiPartParser
 
 # Bytes of UTF-8, not characters: what filesystems (NAME_MAX 255) and S3 metadata count, with
@@ -25,15 +26,20 @@ from django.http.multipartparser import MultiPartParser
 MAX_NAME_BYTES = 200
 MAX_EXTENSION_CHARS = 16  # ".jpeg", ".heic": anything longer is part of the stem
 FALLBACK_NAME = "upload"
+# Django caps each multipart part's headers at 1 KB (MAX_TOTAL_HEADER_SIZE, a guard against
+# header floods), so a file name over ~1 KB of UTF-8 (or ~340 characters percent-encoded) fails
+# the whole request with a parse error. 16 KB holds any name a filesystem can produce, encoded,
+# and still bounds what one part header may cost.
+MAX_PART_HEADER_BYTES = 16 * 1024
+multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, MAX_PART_HEADER_BYTES)
 
 
 def safe_display_name(filename: str, *, fallback: str = FALLBACK_NAME) -> str:
     """A display name with no path, no control or format characters, at most MAX_NAME_BYTES."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", name)
+    name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", name))
     # Category C: control, format (bidi overrides, zero-width), surrogates, private use, unassigned.
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
     if not name:
         return fallback
     stem, ext = os.path.splitext(name)
