@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
 
+from assets import memory
 from assets.filenames import safe_display_name
 from assets.models import Asset, Tag
 from assets.validators import Inspection, Limits, inspect_upload
@@ -73,6 +74,10 @@ def ingest(
     fields = fields or AssetFields()
     started = time.perf_counter()
     inspection = inspect_upload(fileobj, limits_from_settings())
+    facts = inspection.facts
+    memory.release_after(facts.width * facts.height * facts.frame_count)
+    if inspection.notes:
+        logger.info("ingest: not shown to the decoder: %s", "; ".join(inspection.notes))
     asset = _build_asset(inspection, filename, fields, uploaded_by)
     fileobj.seek(0)
     try:

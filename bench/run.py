@@ -332,6 +332,8 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     import PIL
 
+    from bench import limits
+
     paths = make_images()
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
         var_dir = Path(tmp) / "var"
@@ -355,6 +357,7 @@ def main() -> None:
         table("Peak RSS, 50 MP JPEG → 400 px WebP (fresh process each, same imports)",
               ["reference", "dam peak", "reference peak", "ratio", "baseline after imports (dam / ref)"],
               bench_rss(paths, var_dir))  # fmt: skip
+    limits.report()  # worst cases at the default limits vs README's bounds (bench/limits.py)
 
 
 if __name__ == "__main__":

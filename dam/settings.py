@@ -158,7 +158,10 @@ STATIC_ROOT = VAR_DIR / "static"
 # --- ingest limits (LIMITS.md) ----------------------------------------------------------------
 DAM_MAX_UPLOAD_BYTES = env.int("DAM_MAX_UPLOAD_BYTES", default=50 * MiB)
 DAM_MAX_IMAGE_PIXELS = env.int("DAM_MAX_IMAGE_PIXELS", default=100_000_000)  # ~300 MB as RGB
-DAM_MAX_TOTAL_PIXELS = env.int("DAM_MAX_TOTAL_PIXELS", default=200_000_000)  # frames × w × h
+# frames × canvas: every frame of an animation is decoded onto a full canvas at ~12 bytes/px
+# (Pillow's GIF decoder keeps the canvas, the previous one and the frame), so 100 MP keeps an
+# animation's worst case (~0.7 GB, README) below a 100 MP still's.
+DAM_MAX_TOTAL_PIXELS = env.int("DAM_MAX_TOTAL_PIXELS", default=100_000_000)
 DAM_MAX_FRAMES = env.int("DAM_MAX_FRAMES", default=1000)
 # Which validation decodes run in a resource-limited child process: off, rare (lossless and
 # arithmetic JPEG: decoder paths outside the mainstream), all (+~8 ms per upload).

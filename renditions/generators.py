@@ -19,6 +19,7 @@ from imagekit.specs import ImageSpec
 from imagekit.utils import open_image
 from PIL import Image
 
+from assets import memory
 from renditions import pipeline
 from renditions.specs import Spec
 
@@ -31,9 +32,12 @@ class PipelineProcessor:
                  limits: pipeline.RenderLimits) -> None:  # fmt: skip
         self.spec, self.focal_point, self.limits = spec, focal_point, limits
         self.result: pipeline.Processed | None = None
+        self.source_pixels = 0
 
     def process(self, img: Image.Image) -> Image.Image:
+        self.source_pixels = img.width * img.height * int(getattr(img, "n_frames", 1))
         self.result = pipeline.process(img, self.spec, focal_point=self.focal_point, limits=self.limits)
+        pipeline.release_source(img, self.result)
         return self.result.image
 
 
@@ -82,8 +86,13 @@ def generate(source: IO[bytes], spec: Spec, *, source_format: str, focal_point: 
         source_format=source_format,
     )  # fmt: skip
     encoded = image_spec.generate()
-    result = image_spec.processor.result
+    processor = image_spec.processor
+    result = processor.result
     assert result is not None, "generate() returned without running the pipeline processor."
     width, height = result.image.size
-    return Generated(encoded.read(), result.format, width, height, result.frames,
+    made = Generated(encoded.read(), result.format, width, height, result.frames,
                      {"decode_resize_encode": time.perf_counter() - started})  # fmt: skip
+    processor.result = None  # the output frames: freed before memory goes back to the system
+    del encoded, image_spec, result
+    memory.release_after(processor.source_pixels)
+    return made

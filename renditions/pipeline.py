@@ -288,6 +288,14 @@ def process(
     return Processed(_bare(result), fmt, options)
 
 
+def release_source(source: Image.Image, processed: Processed) -> None:
+    """Free the decoded source now rather than whenever the garbage collector finds the cycle
+    imagekit's spec objects keep it in (a 100 MP RGBA PNG stayed 381 MiB after its render)."""
+    outputs = [processed.image, *processed.options.get("append_images", [])]
+    if all(output is not source for output in outputs):
+        source.close()
+
+
 def encode(processed: Processed) -> bytes:
     buffer = io.BytesIO()
     processed.image.save(buffer, processed.format, **processed.options)

@@ -1,0 +1,188 @@
+"""`make bench`, part 2: the worst case an input at the default limits may cost, against the
+bound README's limits table promises.
+
+Each case is the most expensive input the default limits let through for its class (a still at
+the per-frame cap, animations at the total cap), validated as ingest validates it and then
+rendered once at the largest output edge, in a fresh process; the peak RSS that process added
+over its imports and the wall time of validate + render are compared with the documented bound.
+
+Run alone: ``python bench/limits.py`` (images are made here and cached in bench/.cache/).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CACHE = ROOT / "bench" / ".cache"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    make: Callable[[], bytes]
+    fmt: str
+    spec: str
+    memory_bound_mib: int  # README, limits table: peak memory a request of this class may add
+    time_bound_s: float  # README: wall time of validate + render on one core of the dev machine
+
+
+def _still_jpeg() -> bytes:
+    from PIL import Image
+
+    size = (10_000, 10_000)  # DAM_MAX_IMAGE_PIXELS
+    picture = Image.merge("RGB", [Image.linear_gradient("L").resize(size),
+                                  Image.radial_gradient("L").resize(size),
+                                  Image.effect_noise(size, 30)])  # fmt: skip
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _still_png() -> bytes:
+    from PIL import Image
+
+    size = (10_000, 10_000)
+    bands = [Image.linear_gradient("L").resize(size), Image.radial_gradient("L").resize(size)]
+    picture = Image.merge("RGBA", [*bands, bands[0].transpose(Image.Transpose.ROTATE_90), bands[1]])
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _gif_two_full_frames() -> bytes:
+    from tests import images
+
+    return images.gif_with_frames((7_071, 7_071), [(0, 0, 7_071, 7_071)] * 2)  # 100 MP in all
+
+
+def _gif_thousand_frames() -> bytes:
+    from tests import images
+
+    return images.gif_with_frames((316, 316), [(0, 0, 316, 316)] * 1000)  # DAM_MAX_FRAMES, ~100 MP
+
+
+def _webp_big_canvas() -> bytes:
+    from tests import images
+
+    return images.webp_canvas((7_071, 7_071), 2)  # a 1 KB file that decodes to 100 MP
+
+
+CASES = [
+    Case("still JPEG 10000×10000", _still_jpeg, "JPEG", "fit-4096x4096", 700, 15.0),
+    Case("still PNG 10000×10000 RGBA", _still_png, "PNG", "fit-4096x4096", 1100, 30.0),
+    Case("animated GIF 2 × 7071×7071", _gif_two_full_frames, "GIF", "fit-4096x4096", 1000, 30.0),
+    # 1000 × 223×223 output frames: just inside DAM_MAX_ANIMATION_PIXELS, so all are kept and encoded
+    Case("animated GIF 1000 × 316×316", _gif_thousand_frames, "GIF", "fit-223x223", 300, 30.0),
+    Case("animated WebP 2 × 7071×7071 canvas", _webp_big_canvas, "WEBP", "fit-4096x4096", 1000, 30.0),
+]
+
+
+def _source(case: Case) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / (
+        "limits-" + "".join(c if c.isalnum() else "-" for c in case.name) + "." + case.fmt.lower()
+    )
+    if not path.exists():
+        path.write_bytes(case.make())
+    return path
+
+
+# --- one case, in a fresh process ----------------------------------------------------------------
+
+
+def measure(index: int) -> dict[str, float]:
+    """Validate and render case ``index``; what this process added, and how long it took."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from assets.ingest import limits_from_settings
+    from assets.validators import inspect_upload
+    from renditions.generators import generate
+    from renditions.services import render_limits
+    from renditions.specs import Spec
+
+    case = CASES[index]
+    path = _source(case)
+    baseline = _rss_now()
+    started = time.perf_counter()
+    with path.open("rb") as source:
+        facts = inspect_upload(source, limits_from_settings()).facts
+        validated = time.perf_counter()
+        made = generate(source, Spec.parse(case.spec), source_format=facts.format, focal_point=None,
+                        limits=render_limits())  # fmt: skip
+    rendered = time.perf_counter()
+    del made.data
+    retained = _rss_now()
+    peak = _high_water_mark()
+    return {"added": (peak - baseline) / MIB, "peak": peak / MIB, "retained": (retained - baseline) / MIB, "validate": validated - started,
+            "render": rendered - validated, "frames": made.frames, "out": f"{made.width}×{made.height}",
+            "bytes": path.stat().st_size, "sandbox": settings.DAM_DECODE_SANDBOX}  # fmt: skip
+
+
+def _high_water_mark() -> int:
+    """Peak RSS of this process image (VmHWM). Not ru_maxrss: Linux carries that across exec,
+    so a child would report the peak of the parent that started it."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def _rss_now() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def rows() -> list[list[str]]:
+    found = []
+    for index, case in enumerate(CASES):
+        _source(case)  # made in this process, so the measuring one only reads it
+        done = subprocess.run([sys.executable, __file__, "--case", str(index)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=600, env={**os.environ, "DAM_LOG_LEVEL": "WARNING"})  # fmt: skip
+        if done.returncode != 0:
+            found.append(
+                [case.name, "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1], "", "", ""]
+            )
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        seconds = result["validate"] + result["render"]
+        memory_ok = result["added"] <= case.memory_bound_mib
+        time_ok = seconds <= case.time_bound_s
+        found.append([
+            f"{case.name} ({result['bytes'] / MIB:,.1f} MiB file) → `{case.spec}` ({result['frames']} × {result['out']})",
+            f"{result['added']:,.0f} MiB (≤ {case.memory_bound_mib:,}: {'ok' if memory_ok else 'OVER'})",
+            f"{result['validate']:,.1f} + {result['render']:,.1f} s (≤ {case.time_bound_s:g}: {'ok' if time_ok else 'OVER'})",
+            f"{result['peak']:,.0f} MiB",
+            f"{result['retained']:,.0f} MiB",
+        ])  # fmt: skip
+    return found
+
+
+def report() -> None:
+    print("\n### Worst case at the default limits: validate + one rendition (fresh process each)\n")
+    print(
+        "| input → rendition | memory added (bound) | time validate + render (bound) | peak RSS | still held after |"
+    )
+    print("|---|---|---|---|---|")
+    for row in rows():
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--case":
+        print(json.dumps(measure(int(sys.argv[2]))))
+    else:
+        report()
