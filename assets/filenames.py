@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Any
+from typing import IO
 
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import multipartparser
+from django.http import QueryDict, multipartparser
 from django.http.multipartparser import MultiPartParser
+from django.utils.datastructures import MultiValueDict
 
 # Bytes of UTF-8, not characters: what filesystems (NAME_MAX 255) and S3 metadata count, with
 # room for the Content-Disposition quoting a download adds.
@@ -31,7 +33,8 @@ FALLBACK_NAME = "upload"
 # the whole request with a parse error. 16 KB holds any name a filesystem can produce, encoded,
 # and still bounds what one part header may cost.
 MAX_PART_HEADER_BYTES = 16 * 1024
-multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, MAX_PART_HEADER_BYTES)
+# (A module constant, read at parse time; the stubs do not list it.)
+multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, MAX_PART_HEADER_BYTES)  # type: ignore[attr-defined]
 
 
 def safe_display_name(filename: str, *, fallback: str = FALLBACK_NAME) -> str:
@@ -61,16 +64,16 @@ class FileNameUploadHandler(FileUploadHandler):
 
     def handle_raw_input(
         self,
-        input_data: Any,
-        META: dict[str, Any],
+        input_data: IO[bytes],
+        META: dict[str, str],
         content_length: int,
-        boundary: bytes,
+        boundary: str,
         encoding: str | None = None,
-    ) -> tuple[Any, Any] | None:
+    ) -> tuple[QueryDict, MultiValueDict[str, UploadedFile]] | None:
         if self.request is None:
             return None
         others = [handler for handler in self.request.upload_handlers if handler is not self]
-        return _SanitisingMultiPartParser(META, input_data, others, encoding).parse()  # type: ignore[no-any-return]
+        return _SanitisingMultiPartParser(META, input_data, others, encoding).parse()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         return raw_data  # never reached: handle_raw_input parsed the whole body

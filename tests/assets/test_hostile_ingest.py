@@ -199,3 +199,28 @@ def test_admin_upload(admin_client, storage: StorageProbe, maker: Maker, expecte
     assert response.status_code == 302, response.content
     asset = Asset.objects.get()
     assert (asset.width, asset.height) == expected
+
+
+def _sequence(fmt: str, sizes: list[tuple[int, int]]) -> bytes:
+    first, *rest = [Image.new("RGB", size, (200, 30, 30)) for size in sizes]
+    buffer = io.BytesIO()
+    first.save(buffer, fmt, save_all=True, append_images=rest, quality=60)
+    return buffer.getvalue()
+
+
+def test_heif_checks_each_top_level_image_against_the_frame_limit(settings) -> None:
+    # given a HEIF whose second image is larger than its first, and a limit between them
+    settings.DAM_MAX_IMAGE_PIXELS = 100 * 100
+    source = _sequence("HEIF", [(64, 48), (160, 120)])
+    # when / then
+    with pytest.raises(RejectedUpload) as caught:
+        ingest(io.BytesIO(source), filename="burst.heic")
+    assert caught.value.code == "too_many_pixels" and "160×120" in caught.value.message
+
+
+@pytest.mark.parametrize("fmt", ["AVIF", "HEIF"])
+def test_image_sequences_count_every_frame_against_the_total(settings, fmt: str) -> None:
+    settings.DAM_MAX_TOTAL_PIXELS = 64 * 48 * 2
+    with pytest.raises(RejectedUpload) as caught:
+        ingest(io.BytesIO(_sequence(fmt, [(64, 48)] * 3)), filename="seq")
+    assert caught.value.code == "too_many_pixels"
