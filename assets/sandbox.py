@@ -15,6 +15,7 @@ a file it reopens, and writes to its own pipe; a deadlock anyway would end at th
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import resource
@@ -75,6 +76,7 @@ def run(function: Callable[[], T], limits: SandboxLimits) -> T:
 def _child(function: Callable[[], object], write_end: int, limits: SandboxLimits) -> None:  # pragma: no cover
     status = 0
     try:
+        faulthandler.disable()  # a codec crash is expected here: no traceback dump on stderr
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _limit(limits)

@@ -171,7 +171,44 @@ def rows() -> list[list[str]]:
     return found
 
 
+def sandbox_cost(runs: int = 30) -> list[str]:
+    """Validation of a 4 MP JPEG in-process vs in the decode sandbox (DAM_DECODE_SANDBOX=all)."""
+    import dataclasses
+    import statistics
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from PIL import Image
+
+    from assets.ingest import limits_from_settings
+    from assets.validators import inspect_upload
+
+    size = (2448, 1632)
+    picture = Image.merge("RGB", [Image.linear_gradient("L").resize(size), Image.effect_noise(size, 40),
+                                  Image.radial_gradient("L").resize(size)])  # fmt: skip
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=92)
+    data, limits = buffer.getvalue(), limits_from_settings()
+    times: dict[str, list[float]] = {"rare": [], "all": []}
+    for _ in range(runs):  # interleaved, so load on the machine hits both alike
+        for mode, found in times.items():
+            started = time.perf_counter()
+            inspect_upload(io.BytesIO(data), dataclasses.replace(limits, sandbox=mode))
+            found.append(time.perf_counter() - started)
+    inline, isolated = (statistics.median(times[m]) * 1000 for m in ("rare", "all"))
+    return [f"{inline:.1f} ms", f"{isolated:.1f} ms", f"{isolated - inline:+.1f} ms",
+            f"{_rss_now() / MIB:,.0f} MiB"]  # fmt: skip
+
+
 def report() -> None:
+    print("\n### Decode sandbox: validating a 4 MP JPEG (median of 30, interleaved)\n")
+    print(
+        "| in-process (`rare`, the default) | in a child process (`all`) | cost of the child | process RSS |"
+    )
+    print("|---|---|---|---|")
+    print("| " + " | ".join(sandbox_cost()) + " |")
     print("\n### Worst case at the default limits: validate + one rendition (fresh process each)\n")
     print(
         "| input → rendition | memory added (bound) | time validate + render (bound) | peak RSS | still held after |"
