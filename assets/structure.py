@@ -10,8 +10,9 @@ container ourselves tells, before any codec runs:
 * which JPEG process the file uses (baseline, progressive, lossless, hierarchical, arithmetic;
   8 or 12 bits): libjpeg-turbo overflows its heap when a lossless JPEG is decoded scaled, so
   scaled decoding (``draft``) is only used where it is known safe;
-* damage the decoders do not report: PNG chunk checksums (Pillow skips the IDAT ones) and image
-  data that ends before the last row (Pillow pads the missing rows silently);
+* damage the decoders do not report: PNG chunk checksums (Pillow skips the IDAT ones), image
+  data that ends before the last row (Pillow pads the missing rows silently), and a JPEG scan
+  cut short and closed with an EOI, where its restart markers show it (libjpeg only warns);
 * metadata segments a decoder chokes on although the pixels are fine (an ICC profile split
   without sequence numbers, an oversized PNG profile, a JPEG's MPO index): their byte ranges are
   *omitted* from what the decoder sees, so the image reads as plain sRGB (see ``omitting``).
@@ -20,6 +21,7 @@ container ourselves tells, before any codec runs:
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -158,20 +160,28 @@ def _jpeg(fileobj: IO[bytes], frame_stop: int, header_only: bool, pixel_stop: in
     icc: list[tuple[ByteRange, bytes]] = []
     omit: list[ByteRange] = []
     notes: list[str] = []
+    sampling: list[tuple[int, int]] = []
+    restart_interval = scan_components = 0
     while True:
         marker = _next_marker(fileobj)
         if marker in _STANDALONE:
             continue
-        if marker in (0xD9, 0xDA):  # EOI, SOS: the header is over
+        if marker == 0xD9:  # EOI before any scan
             break
         start = fileobj.tell() - 2
         (length,) = struct.unpack(">H", _exact(fileobj, 2))
         if length < 2:
             raise StructureError("A JPEG segment has an impossible length.")
         body = _exact(fileobj, length - 2)
+        if marker == 0xDA:  # SOS: the header is over, entropy-coded data follows
+            scan_components = body[0]
+            break
+        if marker == 0xDD:
+            (restart_interval,) = struct.unpack(">H", body[:2])
         if marker in _SOF and process is None:
-            precision, height, width = struct.unpack(">BHH", body[:5])
+            precision, height, width, count = struct.unpack(">BHHB", body[:6])
             process, size = JpegProcess(marker, precision), (width, height)
+            sampling = [(body[7 + 3 * i] >> 4, body[7 + 3 * i] & 15) for i in range(count)]
         elif marker == 0xE2 and body.startswith(_ICC):
             icc.append(((start, start + 2 + length), body))
         elif marker == 0xE2 and body.startswith(_MPF):
@@ -187,8 +197,49 @@ def _jpeg(fileobj: IO[bytes], frame_stop: int, header_only: bool, pixel_stop: in
     if icc and not _icc_sequence_ok([body for _, body in icc]):
         omit += [where for where, _ in icc]
         notes.append("unusable ICC profile (read as sRGB)")
+    if (
+        restart_interval
+        and not header_only
+        and process.marker in (0xC0, 0xC1)
+        and scan_components == len(sampling)
+    ):
+        _check_restarts(fileobj, _mcus(size, sampling), restart_interval)
     full = Frame(0, 0, *size)
     return Structure("JPEG", size, 1, full, tuple(sorted(omit)), process, tuple(notes))
+
+
+def _mcus(size: tuple[int, int], sampling: list[tuple[int, int]]) -> int:
+    """MCUs of a sequential scan of every component (ITU T.81 A.2): one 8×8 block per MCU for
+    a single component, else blocks of 8·Hmax × 8·Vmax pixels."""
+    if len(sampling) == 1:
+        return -(-size[0] // 8) * -(-size[1] // 8)
+    h_max, v_max = max(h for h, _ in sampling), max(v for _, v in sampling)
+    return -(-size[0] // (8 * max(h_max, 1))) * -(-size[1] // (8 * max(v_max, 1)))
+
+
+_SCAN_MARKER = re.compile(rb"\xff+([^\x00\xff])")
+
+
+def _check_restarts(fileobj: IO[bytes], mcus: int, interval: int) -> None:
+    """A single-scan JPEG with restart markers must have one after every ``interval`` MCUs but
+    the last. Fewer means the scan was cut short, even if an EOI was appended: libjpeg only
+    warns about that ("premature end of data segment") and paints the rest grey."""
+    expected = -(-mcus // interval) - 1
+    found, carry = 0, b""
+    while chunk := fileobj.read(INFLATE_STEP):
+        data = carry + chunk
+        for match in _SCAN_MARKER.finditer(data):
+            if not 0xD0 <= match.group(1)[0] <= 0xD7:  # the scan is over (EOI, or more scans)
+                _restarts_complete(found, expected)
+                return
+            found += 1
+        carry = data[len(data.rstrip(b"\xff")) :]  # a marker's 0xFF may end this chunk
+    _restarts_complete(found, expected)
+
+
+def _restarts_complete(found: int, expected: int) -> None:
+    if found < expected:
+        raise StructureError(f"The JPEG's image data ends early ({found} of {expected} restart markers).")
 
 
 def _next_marker(fileobj: IO[bytes]) -> int:

@@ -364,3 +364,10 @@ def webp_canvas(canvas: tuple[int, int], frames: int = 2, frame: tuple[int, int]
                 + (100).to_bytes(3, "little") + b"\x00" + bitstream)  # fmt: skip
         chunks += b"ANMF" + struct.pack("<I", len(body)) + body + b"\x00" * (len(body) % 2)
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
+def jpeg_cut_and_closed(*, restart_rows: int = 0, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A JPEG truncated mid-scan with an EOI appended (libjpeg only warns, then paints grey)."""
+    options = {"restart_marker_rows": restart_rows} if restart_rows else {}
+    data = _save(Image.effect_noise(size, 50).convert("RGB"), "JPEG", quality=90, **options)
+    return data[: len(data) // 2] + b"\xff\xd9"

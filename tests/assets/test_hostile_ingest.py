@@ -73,6 +73,8 @@ REFUSED: list[tuple[str, Maker, str]] = [
     ("webp-16000x16000-canvas", lambda: images.webp_canvas((16000, 16000), 1), "too_many_pixels"),
     ("apng-frame-outside-canvas", lambda: _apng((32, 32), (64, 64)), "corrupt_image"),
     ("apng-declares-5000-frames", lambda: _apng((32, 32), (32, 32), declared=5000), "too_many_frames"),
+    ("jpeg-cut-mid-scan-closed-with-eoi-restart-markers", lambda: images.jpeg_cut_and_closed(restart_rows=1),
+     "corrupt_image"),
     ("png-idat-bad-crc", lambda: images.png_bad_crc(), "corrupt_image"),
     ("png-half-the-rows", lambda: images.png_rows((64, 48), rows=24), "corrupt_image"),
     ("png-grey-half-the-rows", lambda: images.png_rows((64, 48), rows=47, colour=0), "corrupt_image"),
@@ -97,6 +99,13 @@ def test_hostile_files_are_refused_with_their_code(
         ingest(io.BytesIO(maker()), filename="hostile")
     assert caught.value.code == code, caught.value.message
     assert (Asset.objects.count(), filesystem_storage.names()) == (0, set())
+
+
+def test_a_jpeg_cut_and_closed_without_restart_markers_is_not_detectable() -> None:
+    """Documented in README (Not detected): without restart markers nothing but libjpeg's warning
+    tells, and Pillow does not surface it. If this starts failing, the README can say so."""
+    asset = ingest(io.BytesIO(images.jpeg_cut_and_closed()), filename="cut.jpg")
+    assert (asset.width, asset.height) == (640, 480)
 
 
 def test_pixel_limits_count_what_the_decoder_really_composes(settings) -> None:
