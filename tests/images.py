@@ -371,3 +371,18 @@ def jpeg_cut_and_closed(*, restart_rows: int = 0, size: tuple[int, int] = (640, 
     options = {"restart_marker_rows": restart_rows} if restart_rows else {}
     data = _save(Image.effect_noise(size, 50).convert("RGB"), "JPEG", quality=90, **options)
     return data[: len(data) // 2] + b"\xff\xd9"
+
+
+def arithmetic_jpeg(*, progressive: bool = False, size: tuple[int, int] = (64, 48)) -> bytes:
+    """``marked(size)`` as an arithmetic-coded JPEG (SOF9/SOF10), re-coded losslessly by Debian's
+    ``jpegtran`` (libjpeg-turbo-progs; Pillow cannot write arithmetic coding)."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("jpegtran")
+    if tool is None:
+        raise FileNotFoundError("jpegtran (Debian: libjpeg-turbo-progs) is needed for this image")
+    flags = ["-arithmetic", *(["-progressive"] if progressive else [])]
+    done = subprocess.run([tool, *flags], input=_save(marked(size), "JPEG", quality=95),
+                          capture_output=True, check=True, timeout=30)  # fmt: skip
+    return done.stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import struct
 from collections.abc import Callable
 
@@ -18,6 +19,8 @@ from rest_framework.test import APIClient
 from assets.exceptions import RejectedUpload
 from assets.ingest import ingest
 from assets.models import ApiKey, Asset, Upload
+from renditions.pipeline import render
+from renditions.specs import Spec
 from tests import images
 from tests.api.conftest import assert_problem
 from tests.api.test_direct_uploads import send, start
@@ -99,6 +102,28 @@ def test_hostile_files_are_refused_with_their_code(
         ingest(io.BytesIO(maker()), filename="hostile")
     assert caught.value.code == code, caught.value.message
     assert (Asset.objects.count(), filesystem_storage.names()) == (0, set())
+
+
+def _needs_jpegtran() -> None:
+    if shutil.which("jpegtran") is None:
+        if os.environ.get("DAM_REQUIRE_SERVICES"):
+            pytest.fail("jpegtran is missing (.ci/run installs libjpeg-turbo-progs)")
+        pytest.skip("needs Debian's jpegtran: apt-get install libjpeg-turbo-progs")
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["sof9", "sof10"])
+def test_arithmetic_coded_jpegs_are_accepted_and_render(progressive: bool) -> None:
+    # given a real arithmetic-coded JPEG (decoded at full size, validated in the sandbox)
+    _needs_jpegtran()
+    source = images.arithmetic_jpeg(progressive=progressive, size=(640, 480))
+    assert (b"\xff\xca" if progressive else b"\xff\xc9") in source[:400]
+    # when
+    asset = ingest(io.BytesIO(source), filename="arith.jpg")
+    rendered = render(io.BytesIO(source), Spec.parse("width-64|format-png"), formats=["JPEG"])
+    # then
+    assert (asset.format, asset.width, asset.height) == ("JPEG", 640, 480)
+    picture = Image.open(io.BytesIO(rendered.data)).convert("RGB")
+    assert picture.size == (64, 48) and picture.getpixel((3, 3))[0] > 200  # the red corner
 
 
 def test_a_jpeg_cut_and_closed_without_restart_markers_is_not_detectable() -> None:
