@@ -108,10 +108,6 @@ class Structure:
     jpeg: JpegProcess | None = None
     notes: tuple[str, ...] = field(default=())  # what was omitted and why (for the log)
 
-    @property
-    def canvas_pixels(self) -> int:
-        return self.canvas[0] * self.canvas[1]
-
 
 def read_structure(
     fileobj: IO[bytes], fmt: str, *, frame_stop: int, header_only: bool = False, pixel_stop: int = 0

@@ -119,8 +119,9 @@ def _check_frames(layout: structure.Structure, limits: Limits) -> None:
         raise RejectedUpload(f"The image has more than {limits.max_frames:,} frames.", code="too_many_frames")
     frame = layout.largest_frame
     if frame is not None:
-        _check_pixels(frame.width, frame.height, limits, what="A frame")
-    _check_pixels(*layout.canvas, limits, what="The canvas its frames are drawn on")
+        _check_pixels(frame.width, frame.height, limits, what="A frame" if layout.frames > 1 else "The image")
+    if frame is None or (frame.width, frame.height) != layout.canvas:
+        _check_pixels(*layout.canvas, limits, what="The canvas its frames are drawn on")
     _check_total(layout.frames, layout.canvas, limits)
 
 

@@ -449,7 +449,9 @@ def _animated(image: Image.Image, spec: Spec, geo: Geometry, transposes: list[T]
         image.seek(index)
         durations.append(int(image.info.get("duration", 100)))
         frame = _frame(image, spec, geo, transposes, None, image.size)
-        frames.append(_bare(frame if frame.mode == "RGBA" else frame.convert("RGBA")))
+        # convert() copies; at the source's own size and mode the frame may *be* the source,
+        # which the next seek() overwrites.
+        frames.append(_bare(frame.convert("RGBA") if frame.mode != "RGBA" or frame is image else frame))
         del frame
     return frames, durations
 

@@ -205,3 +205,19 @@ def test_an_animation_is_rendered_frame_by_frame_at_the_output_size() -> None:
     # then every frame has the output size
     image = out(result.data)
     assert result.frames == 3 and image.size == (50, 50)
+
+
+@pytest.mark.parametrize(("source", "spec"), [
+    (lambda: images.animated_gif(3), "format-webp"), (lambda: images.animated_webp(3), "format-gif"),
+    (lambda: images.animated_webp(3), "format-webp"),
+])  # fmt: skip
+def test_frames_at_the_source_size_stay_distinct(source: Callable[[], bytes], spec: str) -> None:
+    # given an animation rendered without a resize (each frame is the decoder's own canvas)
+    result = render(io.BytesIO(source()), Spec.parse(spec))
+    # then each output frame keeps its own colour (red, green, blue)
+    image = out(result.data)
+    colours = []
+    for index in range(3):
+        image.seek(index)
+        colours.append(image.convert("RGB").getpixel((5, 5)))
+    assert near(colours[0], RED) and near(colours[1], GREEN) and near(colours[2], BLUE), colours
