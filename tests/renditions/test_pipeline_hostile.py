@@ -159,10 +159,13 @@ def test_keep_keeps_the_writable_tags_of_a_partly_broken_block() -> None:
     assert kept.get(ExifTags.Base.Make) == "Canon"
 
 
+_XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><script>x</script></rdf:RDF></x:xmpmeta>'
 COMMENTED: list[tuple[str, Callable[[], bytes], str]] = [
     ("gif-comment", lambda: images.gif_with_frames((40, 30), [(0, 0, 40, 30)], comment=b"<script>x</script>"), "GIF"),
     ("jpeg-com", lambda: _save_with(Image.new("RGB", (40, 30), RED), "JPEG", comment=b"<script>x</script>"), "JPEG"),
     ("png-text", lambda: _png_with_text(), "PNG"),
+    ("jpeg-xmp", lambda: _save_with(Image.new("RGB", (40, 30), RED), "JPEG", xmp=_XMP), "JPEG"),
+    ("webp-xmp", lambda: _save_with(Image.new("RGB", (40, 30), RED), "WEBP", xmp=_XMP), "WEBP"),
 ]  # fmt: skip
 
 
