@@ -34,7 +34,13 @@ def test_staff_see_each_check(admin_client) -> None:
 
 @pytest.mark.parametrize(
     ("authorization", "sees_details"),
-    [(f"Bearer {TOKEN}", True), (f"bearer {TOKEN}", True), ("Bearer wrong", False), (TOKEN, False), ("", False)],
+    [
+        (f"Bearer {TOKEN}", True),
+        (f"bearer {TOKEN}", True),
+        ("Bearer wrong", False),
+        (TOKEN, False),
+        ("", False),
+    ],
 )
 def test_the_health_token_shows_details(client, settings, authorization, sees_details) -> None:
     settings.DAM_HEALTH_TOKEN = TOKEN
