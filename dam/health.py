@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.core.files.storage import Storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
