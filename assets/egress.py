@@ -11,7 +11,8 @@ A URL is checked, then sent to, in one motion:
    verification and the ``Host`` header still use the name. A DNS answer that changes between
    the check and the connection (DNS rebinding) therefore changes nothing.
 4. No redirect is followed, no proxy from the environment is used, the reply is never
-   decompressed, and at most ``EXCERPT_BYTES`` of it are read, whatever it announces.
+   decompressed, at most ``EXCERPT_BYTES`` of it are read, whatever it announces, and the
+   whole attempt ends after ``ATTEMPT_TIMEOUTS`` timeouts, however slowly the reply dribbles.
 
 Error messages name what went wrong, never an address or a port (they are shown in the admin
 and would otherwise map the internal network for whoever can edit an endpoint).
@@ -20,13 +21,17 @@ and would otherwise map the internal network for whoever can edit an endpoint).
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
 import socket
+import ssl
+import threading
 import unicodedata
 from dataclasses import dataclass
+from http.client import HTTPException
 from urllib.parse import SplitResult, unquote, urlsplit
 
-import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -35,12 +40,16 @@ from urllib3.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
+from urllib3.util.ssl_match_hostname import CertificateError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # What of a reply is kept: enough to see "ok" or an error title in the admin, never a page.
 EXCERPT_BYTES = 1024  # read from the socket at most; a 300 MB reply costs 1 KiB
 EXCERPT_CHARS = 200  # kept after sanitising
+# A whole attempt (connect, request, reply headers, excerpt) may take this many timeouts at most:
+# one each for connecting, for the reply's headers and for its excerpt.
+ATTEMPT_TIMEOUTS = 3
 # NAT64 (RFC 6052): the last 32 bits are an IPv4 address the gateway will reach for us.
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 
@@ -133,48 +142,80 @@ def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
 
 
 def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float, ca_certs: str) -> Reply:
-    """POST ``body`` to the checked addresses of ``target``, in order, until one connects."""
+    """POST ``body`` to the checked addresses of ``target``, in order, until one connects.
+
+    ``timeout`` bounds the connect and each read; the whole attempt ends after
+    ``ATTEMPT_TIMEOUTS`` of them, however slowly the endpoint dribbles its reply.
+    """
     headers = {**headers, "Host": target.host_header, "Accept-Encoding": "identity"}
     if target.authorization:
         headers["Authorization"] = target.authorization
-    last_error: EgressRefused | None = None
+    failure = "could not connect"
     for address in target.addresses:
+        connection = _connection(address, target, timeout=timeout, ca_certs=ca_certs)
         try:
-            return _post_to(address, target, body, headers, timeout=timeout, ca_certs=ca_certs)
-        except ConnectTimeoutError as exc:  # incl. NewConnectionError
-            # Nothing was sent: the next address of the same name may answer.
-            last_error = EgressRefused(_describe(exc))
-    assert last_error is not None, "check() never returns a target without addresses"
-    raise last_error
+            connection.connect()
+        except ConnectTimeoutError as exc:  # incl. NewConnectionError: nothing was sent yet,
+            failure = _describe(exc)  # so the next address of the same name may answer
+            continue
+        except (HTTPError, OSError, CertificateError) as exc:
+            connection.close()
+            raise EgressRefused(_describe(exc)) from exc
+        return _exchange(connection, target, body, headers, deadline=timeout * ATTEMPT_TIMEOUTS)
+    raise EgressRefused(failure)
 
 
-def _post_to(address: str, target: Target, body: bytes, headers: dict[str, str], *, timeout: float,
-             ca_certs: str) -> Reply:  # fmt: skip
-    pool: urllib3.HTTPConnectionPool
+def _connection(address: str, target: Target, *, timeout: float, ca_certs: str) -> HTTPConnection:
     if target.scheme == "https":
         # Connect to the address; SNI and the certificate check use the name.
-        pool = urllib3.HTTPSConnectionPool(
-            address, target.port, server_hostname=target.host, assert_hostname=target.host,
+        return HTTPSConnection(
+            address, target.port, timeout=timeout, server_hostname=target.host, assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED", ca_certs=ca_certs,
         )  # fmt: skip
-    else:
-        pool = urllib3.HTTPConnectionPool(address, target.port)
-    try:
-        response = pool.urlopen(
-            "POST", target.path, body=body, headers=headers, retries=False, redirect=False,
-            assert_same_host=False, preload_content=False, decode_content=False,
-            timeout=urllib3.Timeout(connect=timeout, read=timeout),
-        )  # fmt: skip
+    return HTTPConnection(address, target.port, timeout=timeout)
+
+
+def _exchange(connection: HTTPConnection, target: Target, body: bytes, headers: dict[str, str], *,
+              deadline: float) -> Reply:  # fmt: skip
+    """Send, read the status and at most EXCERPT_BYTES of the body, hang up (never drain)."""
+    with _Deadline(deadline, connection) as watchdog:
         try:
-            return Reply(response.status, sanitise(response.read(EXCERPT_BYTES, decode_content=False)))
+            connection.request("POST", target.path, body=body, headers=headers,
+                               preload_content=False, decode_content=False)  # fmt: skip
+            response = connection.getresponse()
+            reply = Reply(response.status, sanitise(response.read(EXCERPT_BYTES, decode_content=False)))
+        except (HTTPError, HTTPException, OSError, CertificateError) as exc:
+            raise EgressRefused(watchdog.failure or _describe(exc)) from exc
         finally:
-            response.close()  # never drain: the rest of a huge reply stays unread
-    except ConnectTimeoutError:
-        raise  # post() tries the next address
-    except (HTTPError, OSError) as exc:
-        raise EgressRefused(_describe(exc)) from exc
-    finally:
-        pool.close()
+            connection.close()
+        if watchdog.failure:  # cut short mid-reply: what was read is not a reply
+            raise EgressRefused(watchdog.failure)
+        return reply
+
+
+class _Deadline:
+    """Ends a whole attempt after ``seconds``: shutting the socket down from a timer thread makes
+    a read blocked in this thread return at once (timeouts only bound each read)."""
+
+    def __init__(self, seconds: float, connection: HTTPConnection) -> None:
+        self.failure = ""
+        self._message = f"no complete reply within {seconds:g} s"
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        self.failure = self._message
+        if self._connection.sock is not None:
+            with contextlib.suppress(OSError):
+                self._connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def sanitise(raw: bytes) -> str:
@@ -225,10 +266,10 @@ def _describe(exc: BaseException) -> str:
         return "could not connect"
     if isinstance(exc, ConnectTimeoutError):
         return "timed out connecting"
-    if isinstance(exc, ReadTimeoutError):
-        return "timed out waiting for the reply"
-    if isinstance(exc, SSLError):
+    if isinstance(exc, SSLError | ssl.SSLError | CertificateError):
         return "TLS failed (certificate not valid for the host name, or handshake refused)"
-    if isinstance(exc, ProtocolError):
-        return "the connection broke off"
+    if isinstance(exc, ReadTimeoutError | TimeoutError):
+        return "timed out waiting for the reply"
+    if isinstance(exc, ProtocolError | HTTPException | ConnectionError):
+        return "the connection broke off or the reply was not HTTP"
     return "the request failed"

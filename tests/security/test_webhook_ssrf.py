@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import socket
+import threading
 import time
 
 import pytest
@@ -260,3 +262,32 @@ def test_url_credentials_and_query_never_reach_the_logs(endpoint, caplog) -> Non
     for secret in ("pa55word", "qu3rysecret", "hookuser"):
         assert secret not in caplog.text
     assert str(WebhookEndpoint.objects.first()) == f"http://127.0.0.1:{endpoint.port}/hooks/dam"
+
+
+def test_a_reply_dribbled_byte_by_byte_ends_at_the_deadline(settings) -> None:
+    # given an endpoint that sends its headers one byte at a time, each well within the timeout
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True
+    settings.DAM_WEBHOOK_TIMEOUT = 0.5
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def dribble() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.1):  # for 10 s at most (a test must end)
+                connection.sendall(b"X")
+                if stop.wait(0.1) or time.monotonic() - started > 10:
+                    return
+
+    started = time.monotonic()
+    threading.Thread(target=dribble, daemon=True).start()
+    # when
+    delivery = _deliver(_delivery_to(f"http://127.0.0.1:{server.getsockname()[1]}/hook"))
+    elapsed = time.monotonic() - started
+    stop.set()
+    server.close()
+    # then the attempt ended after its deadline (3 timeouts), not when the endpoint gave up
+    assert delivery.delivered_at is None and delivery.error.startswith("no complete reply within")
+    assert elapsed < settings.DAM_WEBHOOK_TIMEOUT * egress.ATTEMPT_TIMEOUTS + 2
