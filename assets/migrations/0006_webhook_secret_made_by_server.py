@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0004_upload_completing'),
+        ('assets', '0005_upload_owner_and_claim'),
     ]
 
     operations = [
