@@ -280,6 +280,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DAM_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every process and command
         # Filters on the loggers that make the records: no query string or URL password in any log.
         "urllib3.connectionpool": {"filters": ["redact_urls"]},
         "urllib3.connection": {"filters": ["redact_urls"]},
