@@ -16,7 +16,9 @@ from django.utils.translation import ngettext
 
 from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest, parse_tags
-from assets.models import ApiKey, Asset, Tag, Upload, WebhookDelivery, WebhookEndpoint
+from assets.models import ApiKey, Asset, Tag, Upload
+from assets.shown_once import shown_once
+from assets.webhook_admin import WebhookDeliveryAdmin, WebhookEndpointAdmin  # noqa: F401 (registers them)
 from renditions import services
 from renditions.specs import Spec
 
@@ -103,7 +105,16 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
             return
         issued, raw = ApiKey.issue(obj.name, read_only=obj.read_only)
         obj.pk, obj.prefix, obj.hashed_key = issued.pk, issued.prefix, issued.hashed_key
-        self.message_user(request, f"The new key (shown only now; copy it): {raw}", messages.WARNING)
+        request.issued_api_key = raw  # type: ignore[attr-defined]  # for response_add, this request only
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+                     ) -> HttpResponse:  # fmt: skip
+        # On the page itself: a message would carry the key in the messages cookie.
+        return shown_once(
+            request, self, title="API key created", heading="Key (Authorization: Api-Key …)",
+            secrets=[(str(obj), request.issued_api_key)],  # type: ignore[attr-defined]
+            continue_url=reverse("admin:assets_apikey_changelist"),
+        )  # fmt: skip
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
@@ -120,47 +131,6 @@ class UploadAdmin(admin.ModelAdmin[Upload]):
     list_display = ["filename", "status", "error_code", "byte_size", "asset", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in Upload._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-class WebhookDeliveryInline(admin.TabularInline[WebhookDelivery, WebhookEndpoint]):
-    model = WebhookDelivery
-    fields = ["created_at", "event", "attempts", "response_status", "error", "delivered_at"]
-    readonly_fields = ["created_at", "event", "attempts", "response_status", "error", "delivered_at"]
-    extra = 0
-    max_num = 0
-    ordering = ["-created_at"]
-    show_change_link = True
-
-
-class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
-    url = forms.URLField(max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(
-        choices=WebhookEndpoint.Event.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every event.",
-    )
-
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["url", "secret", "events", "active"]
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
-    form = WebhookEndpointForm
-    list_display = ["url", "events", "active", "created_at"]
-    inlines = [WebhookDeliveryInline]
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
-    list_display = ["event", "endpoint", "attempts", "response_status", "error", "delivered_at", "created_at"]
-    list_filter = ["event", "response_status"]
-    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from assets.egress import redact
 from dam.storage import originals_storage
 
 
@@ -218,8 +219,20 @@ class Upload(models.Model):
         return str(self.id)
 
 
+# 256 random bits, as for API keys: an HMAC key no one can guess or brute-force.
+WEBHOOK_SECRET_BYTES = 32
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+
+
 class WebhookEndpoint(models.Model):
-    """Where dam tells the consuming app that something happened (configured in the admin)."""
+    """Where dam tells the consuming app that something happened (configured in the admin).
+
+    The secret is made by the server, shown once when the endpoint is created or its secret is
+    rotated, and never editable (a typed secret is a guessable one).
+    """
 
     class Event(models.TextChoices):
         ASSET_READY = "asset.ready"
@@ -227,13 +240,21 @@ class WebhookEndpoint(models.Model):
         ASSET_DELETED = "asset.deleted"
 
     url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=128, help_text="Shared secret for the X-Dam-Signature HMAC.")
+    secret = models.CharField(
+        max_length=128, default=new_webhook_secret, editable=False,
+        help_text="Shared secret for the X-Dam-Signature HMAC.",
+    )  # fmt: skip
     events = models.JSONField(default=list, help_text="Event names; empty means all events.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.url
+        return redact(self.url)  # str() lands in the admin's history log: no credentials, no query
+
+    def rotate_secret(self) -> str:
+        self.secret = new_webhook_secret()
+        self.save(update_fields=["secret"])
+        return self.secret
 
     def wants(self, event: str) -> bool:
         return self.active and (not self.events or event in self.events)

@@ -18,16 +18,15 @@ import logging
 import time
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from assets import egress
 from assets.models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
-MAX_RECORDED_BODY = 2000
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -67,38 +66,50 @@ def emit(event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
 
 
 class DeliveryFailed(Exception):
-    """The endpoint did not answer 2xx; the task retries with backoff."""
+    """The endpoint did not answer 2xx (or could not be reached); the task retries with backoff."""
 
 
 def deliver(delivery_id: str) -> WebhookDelivery:
+    """Send one delivery. Only a 2xx reply counts; a redirect is a failure, never followed.
+
+    The endpoint's URL is checked again right before the send (its DNS may have changed since it
+    was saved) and the connection goes to the address that was checked (``assets.egress``).
+    """
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.delivered_at is not None:
         return delivery  # idempotent: a duplicate task run sends nothing twice
+    endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "dam-webhooks/1",
         "X-Dam-Event": delivery.event,
         "X-Dam-Delivery": str(delivery.id),
-        "X-Dam-Signature": sign(delivery.endpoint.secret, int(time.time()), body),
+        "X-Dam-Signature": sign(endpoint.secret, int(time.time()), body),
     }
     delivery.attempts += 1
     try:
-        response = requests.post(delivery.endpoint.url, data=body, headers=headers,
-                                 timeout=settings.DAM_WEBHOOK_TIMEOUT, allow_redirects=False)  # fmt: skip
-    except requests.RequestException as exc:
-        delivery.error = f"{type(exc).__name__}: {exc}"[:MAX_RECORDED_BODY]
+        target = egress.check(endpoint.url, allow_private=settings.DAM_WEBHOOK_ALLOW_PRIVATE)
+        reply = egress.post(target, body, headers, timeout=settings.DAM_WEBHOOK_TIMEOUT,
+                            ca_certs=settings.DAM_WEBHOOK_CA_BUNDLE)  # fmt: skip
+    except egress.EgressRefused as exc:
+        delivery.error = str(exc)
         delivery.save(update_fields=["attempts", "error"])
+        logger.warning("webhook %s to %s failed: %s", delivery.event, endpoint, delivery.error)
         raise DeliveryFailed(delivery.error) from exc
-    delivery.response_status = response.status_code
-    delivery.response_body = response.text[:MAX_RECORDED_BODY]
-    delivery.error = "" if response.ok else f"HTTP {response.status_code}"
-    if response.ok:
-        delivery.delivered_at = timezone.now()
+    delivered = 200 <= reply.status < 300
+    delivery.response_status, delivery.response_body = reply.status, reply.excerpt
+    delivery.error = "" if delivered else _http_error(reply.status)
+    delivery.delivered_at = timezone.now() if delivered else None
     delivery.save(update_fields=["attempts", "response_status", "response_body", "error", "delivered_at"])
-    if not response.ok:
+    if not delivered:
+        logger.warning("webhook %s to %s failed: %s", delivery.event, endpoint, delivery.error)
         raise DeliveryFailed(delivery.error)
-    logger.info(
-        "webhook %s delivered to %s (%s)", delivery.event, delivery.endpoint.url, response.status_code
-    )
+    logger.info("webhook %s delivered to %s (%s)", delivery.event, endpoint, reply.status)
     return delivery
+
+
+def _http_error(status: int) -> str:
+    if 300 <= status < 400:
+        return f"HTTP {status}: redirects are not followed (configure the final URL)"
+    return f"HTTP {status}"

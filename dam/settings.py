@@ -8,12 +8,15 @@ into the production shape with no code change. Every setting is listed in the RE
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import certifi
 import django_stubs_ext
 import environ
 
+from dam.secret_key import embedded_secret_key
 from dam.storage_config import filesystem_storages, s3_client_config, s3_storages
 
 # Lets ModelAdmin[Asset] & co. be subscripted at run time, as django-stubs types them.
@@ -36,8 +39,9 @@ if DAM_STORAGE not in ("filesystem", "s3"):
 # admin account with a printed password, and only then is a development secret key acceptable.
 DAM_EMBEDDED = not DATABASE_URL and DAM_STORAGE == "filesystem"
 
-_DEV_SECRET = "dam-embedded-development-key-not-for-production"  # noqa: S105
-SECRET_KEY = env.str("DAM_SECRET_KEY", default=_DEV_SECRET if DAM_EMBEDDED else "")
+SECRET_KEY = env.str("DAM_SECRET_KEY", default="")
+if not SECRET_KEY and DAM_EMBEDDED:
+    SECRET_KEY = embedded_secret_key(VAR_DIR)  # random, made on first run, kept in var/ (0600)
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("DAM_SECRET_KEY must be set outside the embedded default")
 
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
     "django_filters",  # the API list filters (its templates draw their form in the browsable API)
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "assets",
     "renditions",
     "api",
@@ -73,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dam.middleware.DependencyUnavailableMiddleware",  # database/broker/storage down → 503, not 500
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: answers locked-out logins
 ]
 
 ROOT_URLCONF = "dam.urls"
@@ -270,23 +276,63 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 20, "interval_start": 0, "int
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DAM_TASK_MAX_RETRIES = env.int("DAM_TASK_MAX_RETRIES", default=5)
 DAM_WEBHOOK_TIMEOUT = env.float("DAM_WEBHOOK_TIMEOUT", default=5.0)
+# Webhooks go to public https addresses only (SSRF). True lets tests and on-premises installs
+# deliver to loopback/private addresses, over http too; link-local (cloud metadata) stays refused.
+DAM_WEBHOOK_ALLOW_PRIVATE = env.bool("DAM_WEBHOOK_ALLOW_PRIVATE", default=False)
+# CA certificates webhook endpoints are verified against (an internal CA on-premises).
+DAM_WEBHOOK_CA_BUNDLE = env.str("DAM_WEBHOOK_CA_BUNDLE", default=certifi.where())
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s pid=%(process)d %(name)s %(message)s"}},
+    "filters": {"redact_urls": {"()": "dam.log_filters.RedactUrls"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DAM_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every process and command
+        # Filters on the loggers that make the records: no query string or URL password in any log.
+        "urllib3.connectionpool": {"filters": ["redact_urls"]},
+        "urllib3.connection": {"filters": ["redact_urls"]},
+    },
 }
 
 # --- security ---------------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DAM_BEHIND_TLS_PROXY", default=False) else None
-)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DAM_SECURE_COOKIES", default=False)
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Outside the embedded default dam is served over TLS (deploy/ puts a TLS proxy in front):
+# cookies are Secure unless told otherwise. `manage.py check --deploy` is clean with the
+# production settings the README lists (a test runs it).
+DAM_BEHIND_TLS_PROXY = env.bool("DAM_BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DAM_BEHIND_TLS_PROXY else None
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DAM_SECURE_COOKIES", default=not DAM_EMBEDDED)
+SECURE_SSL_REDIRECT = env.bool("DAM_SSL_REDIRECT", default=False)
+# Load balancers and Prometheus probe these over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("DAM_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DAM_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DAM_HSTS_PRELOAD", default=False)
+X_FRAME_OPTIONS = "DENY"  # nothing of dam is ever framed (clickjacking the admin)
+
+# Admin login rate limit (django-axes): after DAM_LOGIN_FAILURE_LIMIT failures an account, and
+# separately a client address, is locked out for DAM_LOGIN_COOLOFF_MINUTES (429).
+AUTHENTICATION_BACKENDS = [
+    "dam.login_limits.RateLimitedLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_FAILURE_LIMIT = env.int("DAM_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("DAM_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "dam.login_limits.client_address"
+# Reverse proxies in front of dam that append the client's address to X-Forwarded-For (nginx
+# behind a load balancer: 2). 0 trusts no header and uses the socket's peer address.
+DAM_TRUSTED_PROXIES = env.int("DAM_TRUSTED_PROXIES", default=0)
+
+# /healthz details and /metrics for machines: `Authorization: Bearer <token>`. Empty: /healthz
+# details are for staff sessions only, and /metrics is open (keep it off the public internet).
+DAM_HEALTH_TOKEN = env.str("DAM_HEALTH_TOKEN", default="")
+DAM_METRICS_TOKEN = env.str("DAM_METRICS_TOKEN", default="")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -237,6 +237,7 @@ class Cluster:
             "DAM_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DAM_CSRF_TRUSTED_ORIGINS": self.url,
             "DAM_PUBLIC_BASE_URL": self.url,
+            "DAM_SECURE_COOKIES": "false",  # plain http on loopback (production cookies are Secure)
             "DAM_STORAGE": "s3",
             "AWS_STORAGE_BUCKET_NAME": BUCKET,
             "AWS_S3_ENDPOINT_URL": s3_endpoint or self.moto_url,
