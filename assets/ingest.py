@@ -57,6 +57,7 @@ class AssetFields:
     focal_x: float | None = None
     focal_y: float | None = None
     tags: Iterable[str] = field(default_factory=list)
+    collection_id: int | None = None  # None: the default (root) collection
 
 
 def ingest(
@@ -123,6 +124,7 @@ def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, upl
         copyright=fields.copyright or facts.exif.get("copyright", ""),
         focal_x=fields.focal_x,
         focal_y=fields.focal_y,
+        collection_id=fields.collection_id,
         original_filename=display_name,
         content_type=facts.content_type,
         format=facts.format,

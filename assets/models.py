@@ -12,9 +12,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from treebeard.mp_tree import MP_Node
 
 from assets.egress import redact
 from dam.storage import originals_storage
+
+DEFAULT_COLLECTION_NAME = "Library"
 
 
 class Tag(models.Model):
@@ -27,43 +30,84 @@ class Tag(models.Model):
         return self.name
 
 
+class Collection(MP_Node):
+    """A folder of assets. Nested (django-treebeard's materialised path): every asset is in exactly
+    one, and the root (created on first use) is where assets go when nothing else is chosen."""
+
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    node_order_by = ["name"]  # siblings list alphabetically, whatever order they were made in
+
+    class Meta:
+        ordering = ["path"]  # depth-first: a parent, then its sub-collections
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> Collection:
+        root = cls.get_first_root_node()
+        return root if root is not None else cls.add_root(name=DEFAULT_COLLECTION_NAME)
+
+    def subtree(self) -> models.QuerySet[Collection]:
+        """This collection and everything below it, in one indexed prefix query."""
+        return Collection.objects.filter(path__startswith=self.path, depth__gte=self.depth)
+
+    @staticmethod
+    def paths(collections: list[Collection]) -> dict[int, str]:
+        """``{id: "Library / News / Sport"}`` for many collections, with one query for all their
+        ancestors (a materialised path's ancestors are its prefixes)."""
+        steplen = Collection.steplen
+        prefixes = {c.path[:i] for c in collections for i in range(steplen, len(c.path), steplen)}
+        names = {c.path: c.name for c in Collection.objects.filter(path__in=prefixes)} if prefixes else {}
+        names.update({c.path: c.name for c in collections})
+        return {
+            c.pk: " / ".join(names.get(c.path[:i], "?") for i in range(steplen, len(c.path) + 1, steplen))
+            for c in collections
+        }
+
+
 class AssetQuerySet(models.QuerySet["Asset"]):
     def ready(self) -> AssetQuerySet:
         return self.filter(status=Asset.Status.READY)
 
     def with_related(self) -> AssetQuerySet:
         """Everything a list page or a URL builder needs, in a constant number of queries."""
-        return self.prefetch_related("tags")
+        return self.select_related("collection").prefetch_related("tags")
+
+    def in_collection(self, collection: Collection, *, descendants: bool = False) -> AssetQuerySet:
+        if descendants:
+            return self.filter(collection__path__startswith=collection.path)
+        return self.filter(collection=collection)
 
 
 _unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
-class Asset(models.Model):
-    class Status(models.TextChoices):
-        PROCESSING = "processing"
-        READY = "ready"
-        FAILED = "failed"
+class Format(models.TextChoices):
+    """Stored codes (Pillow's names) and the one way each is written for people."""
 
-    class Format(models.TextChoices):
-        JPEG = "JPEG"
-        PNG = "PNG"
-        GIF = "GIF"
-        WEBP = "WEBP", "WebP"
-        AVIF = "AVIF"
-        HEIF = "HEIF", "HEIC/HEIF"
+    JPEG = "JPEG", "JPEG"
+    PNG = "PNG", "PNG"
+    GIF = "GIF", "GIF"
+    WEBP = "WEBP", "WebP"
+    AVIF = "AVIF", "AVIF"
+    HEIF = "HEIF", "HEIC"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    title = models.CharField(max_length=255, blank=True)
-    alt_text = models.CharField(
-        max_length=1000, blank=True, help_text="Describes the image for screen readers."
-    )
-    caption = models.TextField(blank=True)
-    credit = models.CharField(max_length=255, blank=True)
-    copyright = models.CharField(max_length=255, blank=True)
-    tags = models.ManyToManyField(Tag, blank=True, related_name="assets")
 
-    # The original. Immutable: a new file is a new asset (its key, and every URL, would change).
+def format_label(code: str) -> str:
+    """``WEBP`` → ``WebP``; unknown codes print as they are."""
+    try:
+        return str(Format(code.upper()).label)
+    except ValueError:
+        return code
+
+
+class Original(models.Model):
+    """What ingest measured about one original file: the asset's current one, or a kept version."""
+
+    # Never overwritten in storage: a replacement is stored under a new key (see Asset.storage_key).
     file = models.FileField(storage=originals_storage, max_length=512, editable=False)
     original_filename = models.CharField(max_length=255, editable=False)
     content_type = models.CharField(max_length=64, editable=False)
@@ -77,6 +121,40 @@ class Asset(models.Model):
     has_icc = models.BooleanField(default=False, editable=False)
     has_alpha = models.BooleanField(default=False, editable=False)
     exif = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def measured_fields(cls) -> list[str]:
+        return [f.name for f in Original._meta.fields]
+
+    def copy_original_to(self, other: Original) -> None:
+        for name in self.measured_fields():
+            setattr(other, name, getattr(self, name))
+
+
+class Asset(Original):
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    Format = Format
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=255, blank=True)
+    alt_text = models.CharField(
+        max_length=1000, blank=True, help_text="Describes the image for screen readers."
+    )
+    caption = models.TextField(blank=True)
+    credit = models.CharField(max_length=255, blank=True)
+    copyright = models.CharField(max_length=255, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="assets")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.PROTECT, related_name="assets",
+        help_text="Every asset is in exactly one collection.",
+    )  # fmt: skip
 
     focal_x = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = left, 1 = right")
     focal_y = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = top, 1 = bottom")
@@ -105,6 +183,11 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return self.title or self.original_filename or str(self.id)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.collection_id is None:
+            self.collection = Collection.default()
+        super().save(*args, **kwargs)
+
     @property
     def focal_point(self) -> tuple[float, float] | None:
         if self.focal_x is None or self.focal_y is None:
@@ -112,9 +195,31 @@ class Asset(models.Model):
         return (self.focal_x, self.focal_y)
 
     @staticmethod
-    def storage_key(asset_id: uuid.UUID, extension: str) -> str:
-        """Where an original lives: server-chosen, unique per asset, never the client's name."""
-        return f"{asset_id.hex[:2]}/{asset_id}.{extension}"
+    def storage_key(asset_id: uuid.UUID, extension: str, *, replacement: bool = False) -> str:
+        """Where an original lives: server-chosen, unique, never the client's name. A replacement
+        gets a fresh suffix, so no file (nor a kept version) is ever overwritten."""
+        suffix = f"-{secrets.token_hex(6)}" if replacement else ""
+        return f"{asset_id.hex[:2]}/{asset_id}{suffix}.{extension}"
+
+
+class AssetVersion(Original):
+    """A previous original of an asset, kept when an editor replaced the file; restorable."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    uploaded_at = models.DateTimeField(help_text="When this file was uploaded.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    replaced_at = models.DateTimeField(help_text="When this file stopped being the asset's original.")
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.sha256[:12]})"
 
 
 class ApiKey(models.Model):
@@ -236,6 +341,7 @@ class WebhookEndpoint(models.Model):
 
     class Event(models.TextChoices):
         ASSET_READY = "asset.ready"
+        ASSET_UPDATED = "asset.updated"
         ASSET_FAILED = "asset.failed"
         ASSET_DELETED = "asset.deleted"
 

@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from assets import webhooks
-from assets.models import Asset
+from assets.models import Asset, AssetVersion
 from dam.storage import originals_storage
 
 logger = logging.getLogger(__name__)
@@ -32,3 +32,8 @@ def _delete_original(sender: type[Asset], instance: Asset, **kwargs: Any) -> Non
     delete_file_on_commit(originals_storage, instance.file.name)
     asset_id = str(instance.pk)
     transaction.on_commit(lambda: webhooks.emit("asset.deleted", {"asset": {"id": asset_id}}))
+
+
+@receiver(post_delete, sender=AssetVersion, dispatch_uid="assets.delete_version_file")
+def _delete_version_file(sender: type[AssetVersion], instance: AssetVersion, **kwargs: Any) -> None:
+    delete_file_on_commit(originals_storage, instance.file.name)

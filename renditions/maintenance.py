@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.core.files.storage import Storage
 from django.utils import timezone
 
-from assets.models import Asset, Upload
+from assets.models import Asset, AssetVersion, Upload
 from dam.errors import DamError
 from dam.storage import originals_storage, renditions_storage, uploads_storage
 from renditions import services
@@ -102,6 +102,7 @@ def _unreferenced() -> Iterator[tuple[Storage, str]]:
         if name not in known_renditions:
             yield renditions_storage(), name
     known_originals = set(Asset.objects.values_list("file", flat=True))
+    known_originals |= set(AssetVersion.objects.values_list("file", flat=True))  # kept for restore
     for name in walk(originals_storage()):
         if name not in known_originals:
             yield originals_storage(), name
