@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,9 +15,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
+from assets.editor import library
+from assets.editor.paginator import EstimatedCountPaginator
 from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest, parse_tags
-from assets.models import ApiKey, Asset, Tag, Upload
+from assets.models import ApiKey, Asset, Tag, Upload, format_label
 from assets.shown_once import shown_once
 from assets.webhook_admin import WebhookDeliveryAdmin, WebhookEndpointAdmin  # noqa: F401 (registers them)
 from renditions import services
@@ -147,16 +150,22 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     list_display = [
         "thumbnail",
         "title_column",
-        "format",
+        "format_column",
         "dimensions",
         "size_column",
-        "status",
+        "status_column",
+        "collection",
         "created_at",
     ]
     list_filter = ["format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["title", "alt_text", "tags__name", "original_filename"]
-    date_hierarchy = "created_at"
-    list_per_page = 50
+    list_display_links = ["thumbnail", "title_column"]
+    search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results
+    search_help_text = "Title, alt text, file name or tag; every word must match."
+    list_per_page = 48  # a multiple of the grid's 2, 3, 4, 6 and 8 columns: no half-empty last row
+    # No COUNT(*) of the whole table per page (see EstimatedCountPaginator).
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a COUNT(*) each
     readonly_fields = [
         *ORIGINAL_FIELDS, "uploaded_by", "created_at", "updated_at", "failure_reason", "renditions_preview",
     ]  # fmt: skip
@@ -171,11 +180,31 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Asset]:
-        return super().get_queryset(request).select_related("uploaded_by")
+        return (
+            super().get_queryset(request).select_related("uploaded_by", "collection").prefetch_related("tags")
+        )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Asset], search_term: str
+    ) -> tuple[QuerySet[Asset], bool]:
+        return library.search(queryset, search_term), False  # no duplicates: tags match by IN
 
     @admin.display(description="")
     def thumbnail(self, obj: Asset) -> str:
         return thumbnail_html(services.adhoc_url(obj, ADMIN_THUMB), size=60)
+
+    @admin.display(description="Format", ordering="format")
+    def format_column(self, obj: Asset) -> str:
+        return format_label(obj.format)
+
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, obj: Asset) -> str:
+        return format_html(
+            '<span class="status-badge is-{}" title="{}">{}</span>',
+            obj.status,
+            obj.failure_reason,
+            obj.status,
+        )
 
     @admin.display(description="Named renditions")
     def renditions_preview(self, obj: Asset) -> str:
@@ -272,8 +301,24 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "upload_url": reverse("admin:assets_asset_upload")}
-        return super().changelist_view(request, extra_context)
+        if redirect := library.remember_view(request):
+            return redirect
+        view = library.chosen_view(request)
+        extra_context = {
+            **(extra_context or {}),
+            "upload_url": reverse("admin:assets_asset_upload") if self.has_add_permission(request) else "",
+            "title": "Library",
+            "library_view": view,
+            "view_urls": library.toggle_urls(request),
+        }
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        if "cl" in context:
+            context["cards"] = library.cards(context["cl"].result_list)
+            context["result_headers"] = [
+                h for h in result_headers(context["cl"]) if "action-checkbox" not in str(h["class_attrib"])
+            ]
+        return response
 
 
 def thumbnail_html(url: str | None, *, size: int = 80) -> str:

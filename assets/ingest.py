@@ -115,7 +115,7 @@ def ingest(
 def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, uploaded_by: Any) -> Asset:
     facts = inspection.facts
     display_name = safe_display_name(filename, fallback=f"upload.{facts.extension}")
-    return Asset(
+    asset = Asset(
         id=uuid.uuid4(),
         title=fields.title or display_name.rsplit(".", 1)[0],
         alt_text=fields.alt_text,
@@ -124,7 +124,6 @@ def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, upl
         copyright=fields.copyright or facts.exif.get("copyright", ""),
         focal_x=fields.focal_x,
         focal_y=fields.focal_y,
-        collection_id=fields.collection_id,
         original_filename=display_name,
         content_type=facts.content_type,
         format=facts.format,
@@ -140,6 +139,9 @@ def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, upl
         status=Asset.Status.READY,
         uploaded_by=uploaded_by if uploaded_by and uploaded_by.is_authenticated else None,
     )
+    if fields.collection_id is not None:  # else Asset.save puts it in the default collection
+        asset.collection_id = fields.collection_id
+    return asset
 
 
 def _tags(names: Iterable[str]) -> list[Tag]:

@@ -34,8 +34,9 @@ class Collection(MP_Node):
     """A folder of assets. Nested (django-treebeard's materialised path): every asset is in exactly
     one, and the root (created on first use) is where assets go when nothing else is chosen."""
 
-    name = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Annotated: treebeard ships no types, so django-stubs cannot see this is a model.
+    name: models.CharField[str, str] = models.CharField(max_length=100)
+    created_at: models.DateTimeField[object, object] = models.DateTimeField(auto_now_add=True)
 
     node_order_by = ["name"]  # siblings list alphabetically, whatever order they were made in
 
@@ -47,8 +48,12 @@ class Collection(MP_Node):
 
     @classmethod
     def default(cls) -> Collection:
-        root = cls.get_first_root_node()
-        return root if root is not None else cls.add_root(name=DEFAULT_COLLECTION_NAME)
+        root = cls.objects.get_first_root_node()
+        return (
+            root
+            if root is not None
+            else cls.objects.add_root(create_kwargs={"name": DEFAULT_COLLECTION_NAME})
+        )
 
     def subtree(self) -> models.QuerySet[Collection]:
         """This collection and everything below it, in one indexed prefix query."""

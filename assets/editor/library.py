@@ -1,0 +1,105 @@
+"""The library page (the Assets changelist): a grid of cards by default, or the table.
+
+Both views render rows from the same ``Card`` values: Django's per-cell machinery
+(``items_for_result``) cost more than the queries at 48 rows a page; the table keeps the admin's
+sortable headers (``result_headers``).
+
+The choice is remembered in the session; ``?view=grid|table`` changes it and redirects to the
+same list without the parameter (the changelist refuses parameters it does not know).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.text import smart_split, unescape_string_literal
+
+from assets.models import Asset, format_label
+from renditions import services
+from renditions.specs import Spec
+
+VIEWS = ("grid", "table")
+VIEW_PARAM = "view"
+SESSION_KEY = "dam.library.view"
+# Cards are at most ~240 CSS px wide: one image per pixel density. Ad-hoc (signed) specs, not named
+# ones, so an editor deleting or changing the `thumb` spec never breaks the library.
+CARD_1X = Spec.parse("fit-240x240|format-webp")
+CARD_2X = Spec.parse("fit-480x480|format-webp")
+
+
+SEARCHED_TEXT = ("title", "alt_text", "original_filename")
+
+
+def search(queryset: QuerySet[Asset], term: str) -> QuerySet[Asset]:
+    """Every word must match a title, alt text, file name or tag. Tags go through an ``IN``
+    subquery the planner runs once, not the admin's per-row ``EXISTS`` (10× slower at 100k rows)."""
+    for word in smart_split(term):
+        if word[:1] in "\"'" and word[-1:] == word[:1]:
+            word = unescape_string_literal(word)
+        tagged = Asset.tags.through.objects.filter(tag__name__icontains=word).values("asset_id")
+        matches = Q(id__in=tagged)
+        for field in SEARCHED_TEXT:
+            matches |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(matches)
+    return queryset
+
+
+def chosen_view(request: HttpRequest) -> str:
+    view = request.session.get(SESSION_KEY, VIEWS[0])
+    return view if view in VIEWS else VIEWS[0]
+
+
+def remember_view(request: HttpRequest) -> HttpResponseRedirect | None:
+    """Store ``?view=`` and redirect to the list without it; None when it is absent."""
+    if VIEW_PARAM not in request.GET:
+        return None
+    if (view := request.GET[VIEW_PARAM]) in VIEWS:
+        request.session[SESSION_KEY] = view
+    rest = request.GET.copy()
+    rest.pop(VIEW_PARAM)
+    return HttpResponseRedirect(f"{request.path}?{rest.urlencode()}" if rest else request.path)
+
+
+def toggle_urls(request: HttpRequest) -> dict[str, str]:
+    params = request.GET.copy()
+    return {view: f"{request.path}?{urlencode({**params.dict(), VIEW_PARAM: view})}" for view in VIEWS}
+
+
+@dataclass(frozen=True)
+class Card:
+    pk: str
+    title: str
+    change_url: str
+    src: str
+    srcset: str
+    format: str
+    width: int
+    height: int
+    status: str
+    failure_reason: str
+    tags: list[str]
+    collection: str
+    byte_size: int
+    created_at: datetime
+
+
+def cards(assets: Iterable[Asset]) -> list[Card]:
+    """What a card shows, from rows already fetched (tags prefetched): no query, no storage call."""
+    return [_card(asset) for asset in assets]
+
+
+def _card(asset: Asset) -> Card:
+    src = services.adhoc_url(asset, CARD_1X)
+    return Card(
+        pk=str(asset.pk), title=str(asset), change_url=reverse("admin:assets_asset_change", args=[asset.pk]),
+        src=src, srcset=f"{src} 1x, {services.adhoc_url(asset, CARD_2X)} 2x", format=format_label(asset.format),
+        width=asset.width, height=asset.height, status=asset.status, failure_reason=asset.failure_reason,
+        tags=[tag.name for tag in asset.tags.all()], collection=asset.collection.name,
+        byte_size=asset.byte_size, created_at=asset.created_at,
+    )  # fmt: skip

@@ -1,0 +1,65 @@
+"""A changelist paginator that never counts a large table row by row.
+
+Django's admin runs ``SELECT COUNT(*)`` on every page; on PostgreSQL that reads the whole table
+(MVCC has no stored row count), tens of milliseconds at 100,000 assets and growing with it. Here:
+
+* small results are counted exactly, but never past ``EXACT_COUNT_LIMIT`` rows
+  (``COUNT(*)`` over a ``LIMIT`` subquery stops early);
+* past it, an unfiltered list uses PostgreSQL's own statistics (``pg_class.reltuples``, kept by
+  autovacuum/ANALYZE) and a filtered one the planner's row estimate (``EXPLAIN``), and the page
+  says "about N".
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+# Counting this many index entries costs a few milliseconds; beyond it an estimate is good enough
+# to say how many pages there are (editors search or filter rather than page to 400).
+EXACT_COUNT_LIMIT = 10_000
+
+
+class EstimatedCountPaginator(Paginator):
+    estimated = False  # True when ``count`` is an estimate ("about N")
+
+    @cached_property
+    def count(self) -> int:
+        queryset: QuerySet[Any] = self.object_list.order_by()  # type: ignore[attr-defined]
+        if connections[queryset.db].vendor != "postgresql":
+            return queryset.count()  # SQLite (the embedded default) holds small libraries
+        if not queryset.query.where:
+            statistics = _table_estimate(queryset)
+            if statistics > EXACT_COUNT_LIMIT:
+                self.estimated = True
+                return statistics
+        exact = queryset[: EXACT_COUNT_LIMIT + 1].count()
+        if exact <= EXACT_COUNT_LIMIT:
+            return exact
+        self.estimated = True
+        return max(_planner_estimate(queryset), exact)
+
+
+def _table_estimate(queryset: QuerySet[Any]) -> int:
+    """Rows in the table per PostgreSQL's statistics (-1 or 0 before its first ANALYZE)."""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else -1
+
+
+def _planner_estimate(queryset: QuerySet[Any]) -> int:
+    """The rows the planner expects the filtered query to return (no row is read)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -1,0 +1,171 @@
+"""The library page: grid by default, the table on request (remembered), search, filters and pages
+in both, and a paginator that never counts a large table row by row."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from assets.editor import paginator as paging
+from assets.ingest import AssetFields, ingest
+from assets.models import Asset
+from tests import images
+
+pytestmark = pytest.mark.django_db
+LIBRARY = "/admin/assets/asset/"
+
+
+def add(name: str, data: bytes | None = None, **fields: object) -> Asset:
+    return ingest(io.BytesIO(data or images.jpeg()), filename=name, fields=AssetFields(**fields))  # type: ignore[arg-type]
+
+
+def test_the_library_is_a_grid_of_cards_by_default(admin_client) -> None:
+    # given
+    add("harbour.jpg", images.jpeg((800, 400)), tags=["sea", "news"])
+    add("logo.png", images.png((300, 300)), title="Logo")
+    # when
+    page = admin_client.get(LIBRARY).content.decode()
+    # then each card has its picture (lazy, with a 2x candidate), title, format, size and tags
+    assert 'class="library-grid"' in page
+    cards = re.findall(r'<tr class="library-card.*?</tr>', page, re.S)
+    assert len(cards) == 2
+    logo, harbour = cards
+    assert "harbour" in harbour and "JPEG · 800×400" in harbour and ">news<" in harbour and ">sea<" in harbour
+    assert "Logo" in logo and "PNG · 300×300" in logo
+    assert re.search(r'<img src="/r/[^"]+" srcset="/r/\S+ 1x, /r/\S+ 2x" alt="" loading="lazy"', harbour)
+
+
+def test_a_card_shows_status_when_not_ready_with_the_reason_on_hover(admin_client) -> None:
+    asset = add("broken.jpg")
+    Asset.objects.filter(pk=asset.pk).update(status="failed", failure_reason="corrupt_image: cannot decode")
+    page = admin_client.get(LIBRARY).content.decode()
+    assert '<span class="library-badge is-failed" title="corrupt_image: cannot decode">failed</span>' in page
+
+
+def test_ready_cards_have_no_badge(admin_client) -> None:
+    add("fine.jpg")
+    assert "library-badge" not in admin_client.get(LIBRARY).content.decode()
+
+
+def test_the_table_view_is_remembered(admin_client) -> None:
+    add("harbour.jpg")
+    # when the editor switches to the table (keeping a filter)
+    response = admin_client.get(LIBRARY, {"view": "table", "format__exact": "JPEG"})
+    # then the list comes back without the parameter, and stays a table
+    assert response.status_code == 302 and response["Location"] == f"{LIBRARY}?format__exact=JPEG"
+    assert 'class="library-table"' in admin_client.get(LIBRARY).content.decode()
+    admin_client.get(LIBRARY, {"view": "grid"})
+    assert 'class="library-grid"' in admin_client.get(LIBRARY).content.decode()
+
+
+@pytest.mark.parametrize("view", ["grid", "table"])
+@pytest.mark.parametrize(
+    ("params", "shown", "hidden"),
+    [
+        ({"q": "boats"}, "harbour", "Logo"),  # alt text
+        ({"q": "sea"}, "harbour", "Logo"),  # tag
+        ({"q": "logo.png"}, "Logo", "harbour"),  # file name
+        ({"q": "harbour boats"}, "harbour", "Logo"),  # every word must match
+        ({"format__exact": "PNG"}, "Logo", "harbour"),
+        ({"tags__id__exact": "__sea__"}, "harbour", "Logo"),
+    ],
+)
+def test_search_and_filters_in_both_views(admin_client, view, params, shown, hidden) -> None:
+    # given
+    harbour = add("harbour.jpg", alt_text="boats", tags=["sea"])
+    add("logo.png", images.png(), title="Logo")
+    if params.get("tags__id__exact") == "__sea__":
+        params = {"tags__id__exact": str(harbour.tags.get().pk)}
+    admin_client.get(LIBRARY, {"view": view})
+    # when
+    page = admin_client.get(LIBRARY, params).content.decode()
+    # then
+    assert shown in page and hidden not in page
+    assert "1 result" in page
+
+
+@pytest.mark.parametrize("view", ["grid", "table"])
+def test_pages_in_both_views(admin_client, view, settings) -> None:
+    for index in range(50):
+        Asset.objects.create(
+            title=f"asset-{index:02d}", file=f"x/{index}.jpg", original_filename="x.jpg", content_type="image/jpeg",
+            format="JPEG", byte_size=1, width=10, height=10, sha256=f"{index:064x}", mode="RGB",
+        )  # fmt: skip
+    admin_client.get(LIBRARY, {"view": view})
+    first = admin_client.get(LIBRARY).content.decode()
+    second = admin_client.get(LIBRARY, {"p": "2"}).content.decode()
+    assert "asset-49" in first and "asset-01" not in first
+    assert "asset-01" in second and "asset-49" not in second
+    assert "50 assets" in first
+
+
+@pytest.mark.parametrize("view", ["grid", "table"])
+def test_a_page_costs_the_same_queries_for_few_or_many_assets(
+    admin_client, view, django_assert_max_num_queries
+) -> None:
+    admin_client.get(LIBRARY, {"view": view})
+    for index in range(30):
+        add(f"a{index}.jpg", tags=[f"tag{index}"])
+    # session, user, count, page, tags (prefetch), tag filter, the collections tree
+    with django_assert_max_num_queries(9):
+        assert admin_client.get(LIBRARY).status_code == 200
+
+
+def test_the_library_never_counts_the_whole_table(admin_client, django_assert_num_queries) -> None:
+    """Django's stock changelist counts twice (filtered and total); the library once, at most."""
+    add("a.jpg")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(LIBRARY)
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) <= 1
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL statistics")
+
+
+@postgres_only
+def test_an_unfiltered_count_past_the_limit_is_postgres_statistics(monkeypatch) -> None:
+    # given more rows than the exact limit, and fresh statistics
+    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 3)
+    for index in range(6):
+        add(f"a{index}.jpg")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Asset._meta.db_table}")
+    # when
+    pages = paging.EstimatedCountPaginator(Asset.objects.all(), 2)
+    # then
+    assert pages.count == 6 and pages.estimated
+
+
+@postgres_only
+def test_a_filtered_count_past_the_limit_is_the_planners_estimate(monkeypatch) -> None:
+    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 3)
+    for index in range(6):
+        add(f"a{index}.jpg")
+    pages = paging.EstimatedCountPaginator(Asset.objects.filter(format="JPEG"), 2)
+    assert pages.count >= 4 and pages.estimated
+
+
+def test_small_counts_are_exact(monkeypatch) -> None:
+    for index in range(3):
+        add(f"a{index}.jpg")
+    pages = paging.EstimatedCountPaginator(Asset.objects.all(), 2)
+    assert pages.count == 3 and not pages.estimated
+    assert pages.num_pages == 2
+
+
+def test_the_about_label_is_shown_for_estimates(admin_client, monkeypatch) -> None:
+    add("a.jpg")
+    monkeypatch.setattr(paging.EstimatedCountPaginator, "estimated", True)
+    assert "about 1 asset" in admin_client.get(LIBRARY).content.decode()
+
+
+def test_upload_link_on_the_library(admin_client) -> None:
+    assert reverse("admin:assets_asset_upload") in admin_client.get(LIBRARY).content.decode()
