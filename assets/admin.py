@@ -15,13 +15,15 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from assets.editor import library
+from assets.editor import library, uploading
 from assets.editor.paginator import EstimatedCountPaginator
+from assets.editor.uploading import UploadFieldsForm
 from assets.exceptions import RejectedUpload
-from assets.ingest import AssetFields, ingest, parse_tags
+from assets.ingest import ingest, parse_tags
 from assets.models import ApiKey, Asset, Tag, Upload, format_label
 from assets.shown_once import shown_once
 from assets.webhook_admin import WebhookDeliveryAdmin, WebhookEndpointAdmin  # noqa: F401 (registers them)
+from dam.errors import DamError
 from renditions import services
 from renditions.specs import Spec
 
@@ -45,25 +47,17 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-class UploadForm(forms.Form):
+class UploadForm(UploadFieldsForm):
+    """The no-JavaScript upload: many files in one request (the browser script sends one each)."""
+
+    # Empty files reach ingest, which refuses each by name with `empty_file` (a form error here
+    # would lose the whole batch without saying which file).
     files = MultipleFileField(  # type: ignore[assignment]
         label="Images",
         help_text="Choose one or many: JPEG, PNG, GIF, WebP, AVIF or HEIC.",
-        allow_empty_file=True,  # ingest judges the bytes (and names an empty file `empty_file`)
+        allow_empty_file=True,
     )
-    title = forms.CharField(required=False, help_text="Left empty, each file's name is used.")
-    alt_text = forms.CharField(required=False, max_length=1000, label="Alt text")
-    credit = forms.CharField(required=False, max_length=255)
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. “news, homepage”.")
-
-    def fields_for_ingest(self) -> AssetFields:
-        data = self.cleaned_data
-        return AssetFields(
-            title=data["title"],
-            alt_text=data["alt_text"],
-            credit=data["credit"],
-            tags=parse_tags(data["tags"]),
-        )
+    field_order = ["files", "title", "alt_text", "credit", "tags", "collection"]
 
 
 class AssetChangeForm(forms.ModelForm[Asset]):
@@ -255,8 +249,29 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     # --- upload: the add page is the (multi-)upload page -------------------------------------
 
     def get_urls(self) -> list[URLPattern]:
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="assets_asset_upload")
-        return [upload, *super().get_urls()]
+        def adding(view: Any) -> Any:
+            """Admin login, then the add permission, for the JSON endpoints."""
+
+            def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                if not self.has_add_permission(request):
+                    return uploading.refusal(
+                        DamError("You may not add assets.", code="permission_denied", status=403)
+                    )
+                return view(request, *args, **kwargs)
+
+            return self.admin_site.admin_view(guarded)
+
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="assets_asset_upload"),
+            path("upload/check/", adding(uploading.check), name="assets_asset_upload_check"),
+            path("upload/start/", adding(uploading.start), name="assets_asset_upload_start"),
+            path(
+                "upload/<uuid:upload_id>/complete/",
+                adding(uploading.complete),
+                name="assets_asset_upload_complete",
+            ),
+            *super().get_urls(),
+        ]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:assets_asset_upload"))
@@ -265,7 +280,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         """Not wrapped in a transaction (unlike the add view): ingest writes to storage first."""
         if not self.has_add_permission(request):
             return HttpResponseRedirect(reverse("admin:index"))
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(request.POST or None, request.FILES or None, initial=self._upload_initial(request))
         rejected: list[tuple[str, str]] = []
         if request.method == "POST" and form.is_valid():
             created = []
@@ -280,10 +295,11 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                         )
                     )
                 except RejectedUpload as exc:
-                    rejected.append((upload.name, exc.message))
+                    rejected.append((upload.name, f"{exc.message} ({exc.code})"))
             if created:
                 uploaded = ngettext("Uploaded %(n)d image.", "Uploaded %(n)d images.", len(created))
                 self.message_user(request, uploaded % {"n": len(created)}, messages.SUCCESS)
+                self._warn_duplicates(request, created)
             if not rejected:
                 if len(created) == 1:
                     return HttpResponseRedirect(reverse("admin:assets_asset_change", args=[created[0].pk]))
@@ -295,10 +311,26 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             "form": form,
             "rejected": rejected,
             "has_view_permission": self.has_view_permission(request),
+            "uploader": uploading.uploader_config(request),
         }
         return TemplateResponse(
             request, "admin/assets/asset/upload.html", context, status=400 if rejected or form.errors else 200
         )
+
+    def _upload_initial(self, request: HttpRequest) -> dict[str, Any]:
+        collection = request.GET.get("collection", "")
+        return {"collection": collection} if collection.isdigit() else {}
+
+    def _warn_duplicates(self, request: HttpRequest, created: list[Asset]) -> None:
+        for asset in created:
+            twin = (
+                Asset.objects.filter(sha256=asset.sha256).exclude(pk=asset.pk).order_by("created_at").first()
+            )
+            if twin is not None:
+                self.message_user(request, format_html(
+                    "“{}” is already in the library as <a href=\"{}\">{}</a>; both are kept (delete one if unwanted).",
+                    asset.original_filename, reverse("admin:assets_asset_change", args=[twin.pk]), twin,
+                ), messages.WARNING)  # fmt: skip
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if redirect := library.remember_view(request):
@@ -310,6 +342,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             "title": "Library",
             "library_view": view,
             "view_urls": library.toggle_urls(request),
+            "uploader": uploading.uploader_config(request) if self.has_add_permission(request) else None,
         }
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}

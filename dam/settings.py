@@ -185,6 +185,9 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DAM_MAX_FILES_PER_REQUEST", default=100)
 FILE_UPLOAD_TEMP_DIR = env.str("DAM_UPLOAD_TEMP_DIR", default="") or None
+# Files the admin's upload page sends at once, each in its own request: enough to fill the pipe,
+# few enough that one slow file does not hold a browser's 6 connections per host.
+DAM_ADMIN_UPLOAD_CONCURRENCY = env.int("DAM_ADMIN_UPLOAD_CONCURRENCY", default=3)
 
 # --- renditions -------------------------------------------------------------------------------
 DAM_MAX_RENDITION_EDGE = env.int("DAM_MAX_RENDITION_EDGE", default=4096)

@@ -1,0 +1,126 @@
+"""The library in a real browser (Debian's chromium through Playwright): the grid/table toggle,
+uploads with one progress bar and one result per file, the duplicate warning."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+
+from assets.ingest import ingest
+from assets.models import Asset
+from tests import images
+from tests.assets.conftest import fits_the_screen
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DROP = """async (files) => {
+  const transfer = new DataTransfer();
+  for (const [name, data] of files) {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], name, {type: name.endsWith(".png") ? "image/png" : "image/jpeg"}));
+  }
+  return transfer;
+}"""
+
+
+def drop(page, selector: str, files: dict[str, bytes]) -> None:
+    """What dragging files from the desktop onto ``selector`` does: a drop event carrying them."""
+    encoded = [[name, base64.b64encode(data).decode()] for name, data in files.items()]
+    transfer = page.evaluate_handle(DROP, encoded)
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def rows(page) -> dict[str, dict[str, str]]:
+    return {
+        item.locator(".upload-name").inner_text(): {
+            "state": item.get_attribute("data-state") or "",
+            "progress": item.locator("progress").get_attribute("value") or "",
+            "status": item.locator(".upload-status").inner_text(),
+        }
+        for item in page.locator(".upload-item").all()
+    }
+
+
+def test_grid_and_table_toggle_is_remembered(editor, live_server) -> None:
+    # given
+    ingest(io.BytesIO(images.jpeg((800, 400))), filename="harbour.jpg")
+    library = f"{live_server.url}/admin/assets/asset/"
+    # when the editor opens the library, it is a grid of cards whose pictures load
+    editor.goto(library)
+    assert editor.locator("#result_list.library-grid .library-card").count() == 1
+    editor.wait_for_function(
+        "() => [...document.querySelectorAll('.library-card img')].every(i => i.naturalWidth > 0)"
+    )
+    assert fits_the_screen(editor)
+    # when they switch to the table and come back later
+    editor.click("#view-table")
+    editor.wait_for_selector("#result_list.library-table")
+    editor.goto(library)
+    # then it is still the table, until they switch back
+    assert editor.locator("#result_list.library-table").count() == 1
+    assert fits_the_screen(editor)
+    editor.click("#view-grid")
+    editor.wait_for_selector("#result_list.library-grid")
+
+
+def test_dropping_files_uploads_each_with_its_own_bar_and_result(editor, live_server) -> None:
+    # given two good images, an empty file and an HTML page named .jpg
+    files = {"harbour.jpg": images.jpeg((800, 400)), "forest.png": images.png((300, 300)),
+             "empty.jpg": b"", "evil.jpg": images.html()}  # fmt: skip
+    editor.goto(f"{live_server.url}/admin/assets/asset/")
+    # when they are dropped on the library
+    drop(editor, "#library-dropzone", files)
+    editor.wait_for_selector(".upload-summary[data-finished=true]")
+    # then two bars reached 100 % and became assets; the other two are refused by name, with codes
+    result = rows(editor)
+    assert {name: r["state"] for name, r in result.items()} == {
+        "harbour.jpg": "done", "forest.png": "done", "empty.jpg": "refused", "evil.jpg": "refused",
+    }  # fmt: skip
+    assert result["harbour.jpg"]["progress"] == result["forest.png"]["progress"] == "100"
+    assert (
+        "The file is empty." in result["empty.jpg"]["status"]
+        and "empty_file" in result["empty.jpg"]["status"]
+    )
+    assert "not an image" in result["evil.jpg"]["status"] and "invalid_image" in result["evil.jpg"]["status"]
+    assert sorted(Asset.objects.values_list("original_filename", flat=True)) == ["forest.png", "harbour.jpg"]
+    assert "2 added, 2 refused." in editor.locator(".upload-summary").inner_text()
+
+
+def test_a_file_the_server_refuses_shows_the_servers_reason(editor, live_server, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(images.truncated_jpeg())  # a JPEG to the browser's eye; the decode fails
+    editor.goto(f"{live_server.url}/admin/assets/asset/upload/")
+    editor.set_input_files("#id_files", [str(broken)])
+    editor.click("input[name=_upload]")
+    editor.wait_for_selector(".upload-summary[data-finished=true]")
+    status = rows(editor)["broken.jpg"]
+    assert status["state"] == "refused" and "corrupt_image" in status["status"]
+    assert not Asset.objects.exists()
+
+
+def test_a_duplicate_is_named_and_can_still_be_kept(editor, live_server, tmp_path: Path) -> None:
+    # given an image already in the library
+    data = images.jpeg((640, 480))
+    first = ingest(io.BytesIO(data), filename="harbour.jpg")
+    again = tmp_path / "harbour-copy.jpg"
+    again.write_bytes(data)
+    # when the editor uploads the same bytes under another name, with tags
+    editor.goto(f"{live_server.url}/admin/assets/asset/upload/")
+    editor.set_input_files("#id_files", [str(again)])
+    editor.fill("#id_tags", "news")
+    editor.click("input[name=_upload]")
+    # then the row says where it already is, with a link
+    editor.wait_for_selector(".upload-item[data-state=duplicate]")
+    note = editor.locator(".upload-duplicate")
+    assert note.inner_text() == "Already in the library as harbour."
+    assert note.locator("a").get_attribute("href") == f"/admin/assets/asset/{first.pk}/change/"
+    assert fits_the_screen(editor)
+    # when they keep it anyway
+    editor.click("text=Upload anyway")
+    editor.wait_for_selector(".upload-item[data-state=done]")
+    # then it is a second asset, with the form's tags
+    copy = Asset.objects.exclude(pk=first.pk).get()
+    assert [t.name for t in copy.tags.all()] == ["news"]
