@@ -28,12 +28,6 @@ from assets.models import Asset, Collection, Upload
 from dam.errors import DamError
 
 CHECKSUM = re.compile(r"[0-9a-f]{64}")
-# The browser's own first check of a file's type (the server sniffs again): MIME types it may
-# declare for each allowed format. Not a security boundary, only quicker feedback.
-BROWSER_TYPES = {
-    "JPEG": ["image/jpeg"], "PNG": ["image/png"], "GIF": ["image/gif"], "WEBP": ["image/webp"],
-    "AVIF": ["image/avif"], "HEIF": ["image/heic", "image/heif"],
-}  # fmt: skip
 
 
 def _text(**kwargs: Any) -> forms.CharField:
@@ -65,6 +59,9 @@ class UploadFieldsForm(forms.Form):
 def uploader_config(request: HttpRequest) -> dict[str, Any]:
     """What the browser script needs: URLs, the limits it checks before sending, concurrency."""
     allowed = [f.upper() for f in settings.DAM_ALLOWED_FORMATS]
+    # The browser sniffs a file's format (as ingest does, not trusting its name) and declares the
+    # format's type when it starts the upload: a HEIC file often reaches it with no type at all.
+    declared = {fmt: uploads.DECLARABLE_TYPES[fmt][0] for fmt in allowed if fmt in uploads.DECLARABLE_TYPES}
     return {
         "checkUrl": reverse("admin:assets_asset_upload_check"),
         "startUrl": reverse("admin:assets_asset_upload_start"),
@@ -73,7 +70,8 @@ def uploader_config(request: HttpRequest) -> dict[str, Any]:
         ),
         "maxBytes": settings.DAM_MAX_UPLOAD_BYTES,
         "formats": allowed,
-        "types": sorted({t for f in allowed for t in BROWSER_TYPES.get(f, [])}),
+        "types": uploads.allowed_content_types(),
+        "declare": declared,
         "concurrency": settings.DAM_ADMIN_UPLOAD_CONCURRENCY,
     }
 
@@ -119,8 +117,8 @@ def start(request: HttpRequest) -> JsonResponse:
         if not filename or not isinstance(byte_size, int):
             raise DamError("Send filename, content_type and byte_size.", code="invalid", status=400)
         upload, instructions = uploads.start(
-            filename=filename, content_type=content_type or "application/octet-stream", byte_size=byte_size,
-            api_key=None, base_url=request.build_absolute_uri("/").rstrip("/"),
+            filename=filename, content_type=content_type, byte_size=byte_size, api_key=None,
+            user=request.user, base_url=request.build_absolute_uri("/").rstrip("/"),
         )  # fmt: skip
     except DamError as exc:
         return refusal(exc)
@@ -133,10 +131,11 @@ def complete(request: HttpRequest, upload_id: str) -> JsonResponse:
     form = UploadFieldsForm(_form_data(request))
     if not form.is_valid():
         return JsonResponse({"code": "invalid", "message": form.errors.as_text()}, status=400)
-    if not Upload.objects.filter(pk=upload_id).exists():
+    upload = Upload.objects.created_by(api_key=None, user=request.user).filter(pk=upload_id).first()
+    if upload is None:  # someone else's upload is none of this editor's business
         return refusal(DamError("There is no such upload.", code="not_found", status=404))
     try:
-        asset, _ = uploads.complete(upload_id, fields=form.fields_for_ingest(), uploaded_by=request.user)
+        asset, _ = uploads.complete(upload, fields=form.fields_for_ingest(), uploaded_by=request.user)
     except DamError as exc:
         return refusal(exc)
     twin = Asset.objects.filter(sha256=asset.sha256).exclude(pk=asset.pk).order_by("created_at").first()

@@ -198,7 +198,7 @@
     async process(item) {
       const { file, row } = item;
       try {
-        await this.checkHere(file);
+        const format = await this.checkHere(file);
         if (!item.keep && window.crypto && crypto.subtle) {
           row.state("checking", "Looking for duplicates…");
           const { duplicate } = await json(`${this.config.checkUrl}?checksum=${await sha256(file)}`);
@@ -213,7 +213,7 @@
             return;
           }
         }
-        const started = await postJSON(this.config.startUrl, { filename: file.name, content_type: file.type || "application/octet-stream", byte_size: file.size });
+        const started = await postJSON(this.config.startUrl, { filename: file.name, content_type: this.config.declare[format], byte_size: file.size });
         row.progress(0);
         await send(started.instructions, file, (fraction) => row.progress(fraction));
         row.state("completing", "Checking the image…");
@@ -241,6 +241,7 @@
         const allowed = this.config.formats.map((f) => LABELS[f] || f).join(", ");
         throw new Refusal("unsupported_format", `${LABELS[format] || format} images are not accepted (allowed: ${allowed}).`);
       }
+      return format;
     }
 
     report() {
