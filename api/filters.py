@@ -18,6 +18,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from api.collections import CollectionFilterSet
 from assets.models import Asset, Tag
 from dam.api import NewestFirstCursorPagination
 
@@ -45,7 +46,7 @@ class IntegerFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
-class AssetFilter(filters.FilterSet):
+class AssetFilter(CollectionFilterSet):
     tag = filters.CharFilter(method="filter_tag", max_length=Tag._meta.get_field("name").max_length,
                              help_text="Assets with this tag (case-insensitive).")  # fmt: skip
     q = filters.CharFilter(method="search", max_length=MAX_SEARCH_LENGTH,

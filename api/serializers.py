@@ -8,10 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.collections import CollectionRefField
 from assets import uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
-from assets.models import Asset, Upload
+from assets.models import Asset, Collection, Upload
 from renditions.models import RenditionSpec
 from renditions.services import RenditionInfo, parsed
 
@@ -71,10 +72,11 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
     focal_point = FocalPointField(source="*", read_only=True)
     renditions = serializers.SerializerMethodField()
     srcset = serializers.SerializerMethodField()
+    collection = CollectionRefField(help_text="The collection the asset is in: its id and path")
 
     class Meta:
         model = Asset
-        fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "filename",
+        fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "collection", "filename",
                   "content_type", "format", "byte_size", "checksum", "width", "height", "frame_count",
                   "has_alpha", "exif", "focal_point", "status", "failure_reason", "created_at",
                   "updated_at", "renditions", "srcset"]  # fmt: skip
@@ -122,6 +124,9 @@ class AssetUpdateSerializer(serializers.Serializer):
     copyright = serializers.CharField(required=False, allow_blank=True, max_length=255)
     tags = TagsField(required=False)
     focal_point = FocalPointField(required=False, allow_null=True)
+    collection = serializers.PrimaryKeyRelatedField(
+        queryset=Collection.objects.all(), required=False, help_text="A collection's id (GET /collections/)"
+    )
 
 
 class AssetCreateSerializer(AssetUpdateSerializer):
@@ -140,6 +145,7 @@ def fields_from(data: dict[str, Any]) -> AssetFields:
         title=data.get("title", ""), alt_text=data.get("alt_text", ""), caption=data.get("caption", ""),
         credit=data.get("credit", ""), copyright=data.get("copyright", ""), tags=data.get("tags", []),
         focal_x=point[0] if point else None, focal_y=point[1] if point else None,
+        collection_id=data["collection"].pk if data.get("collection") else None,
     )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from api import views
 
 router = SimpleRouter()
 router.register("assets", views.AssetViewSet, basename="asset")
+router.register("collections", views.CollectionViewSet, basename="collection")
 router.register("rendition-specs", views.RenditionSpecViewSet, basename="rendition-spec")
 router.register("uploads", views.UploadViewSet, basename="upload")
 

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 
 from api import body_limits
 from api import serializers as s
+from api.collections import CollectionList, CollectionSerializer, collection_paths
 from api.filters import AssetFilter, StrictFilterBackend
 from assets import uploads
 from assets.ingest import AssetFields, ingest
@@ -59,6 +60,7 @@ def serialize_assets(request: Request, assets: list[Asset], context: dict[str, A
     for the whole list (two queries), and no storage is asked anything."""
     context = {**(context or {}), "request": request, "specs": list(RenditionSpec.objects.all())}
     context["renditions"] = services.named_renditions(assets, base=base_url(request), specs=context["specs"])
+    context["collection_paths"] = collection_paths(assets)
     return s.AssetSerializer(assets, many=True, context=context).data
 
 
@@ -132,6 +134,8 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
             if "focal_point" in data:
                 point = data["focal_point"]
                 asset.focal_x, asset.focal_y = point if point else (None, None)
+            if "collection" in data:
+                asset.collection = data["collection"]
             asset.save()
             if "tags" in data:
                 asset.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])
@@ -188,6 +192,12 @@ class RenditionSpecViewSet(mixins.ListModelMixin, ApiViewSet):
         "list": ("renditions.view_renditionspec",),
         "metadata": ("renditions.view_renditionspec",),
     }
+
+
+class CollectionViewSet(CollectionList, ApiViewSet):
+    serializer_class = CollectionSerializer
+    pagination_class = None
+    action_permissions = {"list": ("assets.view_collection",), "metadata": ("assets.view_collection",)}
 
 
 class UploadViewSet(mixins.RetrieveModelMixin, ApiViewSet):

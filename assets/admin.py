@@ -16,11 +16,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from assets.editor import library, uploading
+from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
 from assets.exceptions import RejectedUpload
 from assets.ingest import ingest, parse_tags
-from assets.models import ApiKey, Asset, Tag, Upload, format_label
+from assets.models import ApiKey, Asset, Collection, Tag, Upload, format_label
 from assets.shown_once import shown_once
 from assets.webhook_admin import WebhookDeliveryAdmin, WebhookEndpointAdmin  # noqa: F401 (registers them)
 from dam.errors import DamError
@@ -133,6 +134,9 @@ class UploadAdmin(admin.ModelAdmin[Upload]):
         return False
 
 
+admin.site.register(Collection, CollectionAdmin)
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
@@ -151,7 +155,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         "collection",
         "created_at",
     ]
-    list_filter = ["format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [CollectionFilter, "format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
     list_display_links = ["thumbnail", "title_column"]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results
     search_help_text = "Title, alt text, file name or tag; every word must match."
@@ -317,6 +321,24 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             request, "admin/assets/asset/upload.html", context, status=400 if rejected or form.errors else 200
         )
 
+    def _library_uploader(self, request: HttpRequest) -> dict[str, Any] | None:
+        """The drop zone adds to the collection the library is showing (else the root)."""
+        if not self.has_add_permission(request):
+            return None
+        config = uploading.uploader_config(request)
+        value = request.GET.get(CollectionFilter.parameter_name, "")
+        shown = Collection.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        if shown is not None:
+            config.update(collection=shown.pk, collectionName=shown.name)
+        return config
+
+    def _upload_url(self, request: HttpRequest) -> str:
+        if not self.has_add_permission(request):
+            return ""
+        url = reverse("admin:assets_asset_upload")
+        value = request.GET.get(CollectionFilter.parameter_name, "")
+        return f"{url}?collection={value}" if value.isdigit() else url
+
     def _upload_initial(self, request: HttpRequest) -> dict[str, Any]:
         collection = request.GET.get("collection", "")
         return {"collection": collection} if collection.isdigit() else {}
@@ -338,11 +360,11 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         view = library.chosen_view(request)
         extra_context = {
             **(extra_context or {}),
-            "upload_url": reverse("admin:assets_asset_upload") if self.has_add_permission(request) else "",
+            "upload_url": self._upload_url(request),
             "title": "Library",
             "library_view": view,
             "view_urls": library.toggle_urls(request),
-            "uploader": uploading.uploader_config(request) if self.has_add_permission(request) else None,
+            "uploader": self._library_uploader(request),
         }
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}
