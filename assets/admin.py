@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from assets.editor import library, uploading
+from assets.editor import actions, library, uploading
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
@@ -164,6 +164,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a COUNT(*) each
+    actions = actions.ACTIONS
     readonly_fields = [
         *ORIGINAL_FIELDS, "uploaded_by", "created_at", "updated_at", "failure_reason", "renditions_preview",
     ]  # fmt: skip
@@ -181,6 +182,11 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         return (
             super().get_queryset(request).select_related("uploaded_by", "collection").prefetch_related("tags")
         )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)  # ours names the renditions and bytes that go with them
+        return found
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Asset], search_term: str

@@ -124,3 +124,44 @@ def test_a_duplicate_is_named_and_can_still_be_kept(editor, live_server, tmp_pat
     # then it is a second asset, with the form's tags
     copy = Asset.objects.exclude(pk=first.pk).get()
     assert [t.name for t in copy.tags.all()] == ["news"]
+
+
+def test_bulk_tag_and_move_from_the_grid(editor, live_server) -> None:
+    # given three images and a collection
+    from assets.models import Collection
+
+    news = Collection.objects.add_child(Collection.default(), create_kwargs={"name": "News"})
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        ingest(io.BytesIO(images.jpeg()), filename=name)
+    editor.goto(f"{live_server.url}/admin/assets/asset/?view=grid")
+    # when the editor ticks two cards and adds tags, confirming on the next page
+    for title in ("a", "b"):
+        editor.get_by_role("checkbox", name=f"Select {title}", exact=True).check()
+    assert editor.locator(".library-card.selected").count() == 2  # Django's actions.js works on cards
+    editor.select_option("select[name=action]", "add_tags")
+    editor.click("button[name=index]")
+    assert "2 assets selected:" in editor.locator("#content-main").inner_text()
+    assert fits_the_screen(editor)
+    editor.fill("#id_tags", "election, front page")
+    editor.click("input[name=apply]")
+    editor.wait_for_selector(".messagelist .success")
+    # then only those two have the tags
+    tagged = {a.title: sorted(t.name for t in a.tags.all()) for a in Asset.objects.all()}
+    assert tagged == {"a": ["election", "front page"], "b": ["election", "front page"], "c": []}
+    # when they move the same two to News
+    for title in ("a", "b"):
+        editor.get_by_role("checkbox", name=f"Select {title}", exact=True).check()
+    editor.select_option("select[name=action]", "move_to_collection")
+    editor.click("button[name=index]")
+    editor.select_option("#id_collection", str(news.pk))
+    editor.click("input[name=apply]")
+    editor.wait_for_selector(".messagelist .success")
+    # then they are in News, and the library's News shows them
+    assert {a.title: a.collection.name for a in Asset.objects.all()} == {
+        "a": "News",
+        "b": "News",
+        "c": "Library",
+    }
+    with editor.expect_navigation():
+        editor.click("#changelist-filter >> text=News")
+    assert editor.locator(".library-card").count() == 2
