@@ -139,6 +139,23 @@ class AssetCreateSerializer(AssetUpdateSerializer):
         return fields_from(self.validated_data)
 
 
+class AssetFileSerializer(serializers.Serializer):
+    """A new original for an existing asset: the file itself, or a finished direct upload's id."""
+
+    file = serializers.FileField(required=False, allow_empty_file=True,
+                                 help_text="The image (multipart). Validated by content, like an upload.")  # fmt: skip
+    upload = serializers.UUIDField(
+        required=False, help_text="A direct upload whose file has arrived (instead of `file`)"
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("file" in data) == ("upload" in data):
+            raise serializers.ValidationError(
+                "Send either `file` (multipart) or `upload` (a direct upload's id)."
+            )
+        return data
+
+
 def fields_from(data: dict[str, Any]) -> AssetFields:
     point = data.get("focal_point")
     return AssetFields(

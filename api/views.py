@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, views, viewsets
 from rest_framework.decorators import action
@@ -32,7 +33,7 @@ from api import body_limits
 from api import serializers as s
 from api.collections import CollectionList, CollectionSerializer, collection_paths
 from api.filters import AssetFilter, StrictFilterBackend
-from assets import uploads
+from assets import replace, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
 from renditions import pipeline, services
@@ -93,7 +94,8 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     filterset_class = AssetFilter
     # Signing URLs is a write: each URL may make the server render (and store) a new file.
     action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,), "create": (ADD,),
-                          "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,)}  # fmt: skip
+                          "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,),
+                          "replace_file": (CHANGE,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Asset]:
         return Asset.objects.with_related()
@@ -177,6 +179,27 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
             else pipeline.CONTENT_TYPES[pipeline.output_format(spec, asset.format)]
         )
         return {"spec": str(spec), "url": url, "width": width, "height": height, "content_type": content_type}
+
+    @extend_schema(request={"multipart/form-data": s.AssetFileSerializer, "application/json": s.AssetFileSerializer},
+                   responses={200: s.AssetSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 410: PROBLEM})  # fmt: skip
+    @action(detail=True, methods=["put"], url_path="file")
+    def replace_file(self, request: Request, pk: str | None = None) -> Response:
+        """A new original for the asset (validated like an upload): its id, title and tags stay; the
+        previous file is kept as a version; every rendition URL changes (the old ones redirect);
+        an ``asset.updated`` webhook is sent."""
+        asset = self.get_object()
+        form = s.AssetFileSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        if "file" in form.validated_data:
+            received = form.validated_data["file"]
+            replace.replace_file(asset.pk, received, filename=received.name, by=user_of(request))
+        else:
+            upload = get_object_or_404(
+                Upload.objects.created_by(api_key=api_key_of(request), user=user_of(request)),
+                pk=form.validated_data["upload"],
+            )
+            uploads.complete(upload, uploaded_by=user_of(request), replacing=asset.pk)
+        return Response(self._serialize([self._reload(asset)])[0])
 
     def _reload(self, asset: Asset) -> Asset:
         return Asset.objects.with_related().get(pk=asset.pk)

@@ -12,10 +12,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import ngettext
+from treebeard.forms import TreeNodeChoiceField
 
-from assets.editor import actions, library, uploading
+from assets.editor import actions, asset_page, library, uploading
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
@@ -30,7 +31,8 @@ from renditions.specs import Spec
 
 # Admin images are ad-hoc signed renditions, independent of the named specs editors may change.
 ADMIN_THUMB = Spec.parse("fit-120x120|format-webp")
-ADMIN_PREVIEW = Spec.parse("fit-800x800|format-webp")
+ADMIN_PREVIEW = Spec.parse("fit-640x480|format-webp")
+ADMIN_PREVIEW_2X = Spec.parse("fit-1280x960|format-webp")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -62,11 +64,14 @@ class UploadForm(UploadFieldsForm):
 
 
 class AssetChangeForm(forms.ModelForm[Asset]):
-    tag_names = forms.CharField(required=False, label="Tags", help_text="Comma-separated.")
+    tag_names = forms.CharField(required=False, label="Tags", help_text="Comma-separated.",
+                                widget=forms.TextInput(attrs={"class": "vTextField"}))  # fmt: skip
+    collection = TreeNodeChoiceField(queryset=Collection.objects.all(), empty_label=None)
 
     class Meta:
         model = Asset
-        fields = ["title", "alt_text", "caption", "credit", "copyright", "focal_x", "focal_y", "status"]
+        # No `status`: it is the renditions' state, shown read-only (with "retry" when failed).
+        fields = ["title", "alt_text", "caption", "collection", "credit", "copyright", "focal_x", "focal_y"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,13 +83,6 @@ class AssetChangeForm(forms.ModelForm[Asset]):
         if (data.get("focal_x") is None) != (data.get("focal_y") is None):
             raise ValidationError("Set both focal point coordinates, or neither.")
         return data
-
-
-# What ingest measured: shown, never edited (a new file is a new asset).
-ORIGINAL_FIELDS = [
-    "id", "original_filename", "format", "content_type", "dimensions", "size_column",
-    "frame_count", "mode", "has_icc", "has_alpha", "sha256", "exif",
-]  # fmt: skip
 
 
 @admin.register(ApiKey)
@@ -165,18 +163,16 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a COUNT(*) each
     actions = actions.ACTIONS
-    readonly_fields = [
-        *ORIGINAL_FIELDS, "uploaded_by", "created_at", "updated_at", "failure_reason", "renditions_preview",
-    ]  # fmt: skip
+    readonly_fields = ["focal_picker", "status_panel", "uploaded_by", "created_at", "updated_at"]
     change_form_template = "admin/assets/asset/change_form.html"
+    # The renditions, the file (replace, versions) and EXIF follow as panels (change_form.html).
     fieldsets = [
-        (None, {"fields": ["title", "alt_text", "caption", "tag_names"]}),
+        (None, {"fields": ["title", "alt_text", "caption", "tag_names", "collection"]}),
         ("Rights", {"fields": ["credit", "copyright"]}),
-        ("Focal point", {"fields": ["focal_x", "focal_y"], "description": "Where crops centre."}),
-        ("Original", {"fields": list(ORIGINAL_FIELDS)}),
-        ("State", {"fields": ["status", "failure_reason", "uploaded_by", "created_at", "updated_at"]}),
-        ("Renditions", {"fields": ["renditions_preview"], "classes": ["collapse"]}),
-    ]
+        ("Focal point", {"fields": ["focal_picker", ("focal_x", "focal_y")],
+                         "description": "Click the picture where crops should centre (a face, the subject)."}),
+        ("State", {"fields": ["status_panel", "uploaded_by", "created_at", "updated_at"]}),
+    ]  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Asset]:
         return (
@@ -210,28 +206,49 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             obj.status,
         )
 
-    @admin.display(description="Named renditions")
-    def renditions_preview(self, obj: Asset) -> str:
-        """Every named rendition through its real URL: the browser's request makes it, not the page."""
-        infos = services.named_renditions([obj])[obj.id]
-        cells = format_html_join(
-            "",
-            '<figure style="display:inline-block;margin:0 1em 1em 0;vertical-align:top">'
-            '<a href="{}" target="_blank">{}</a><figcaption><b>{}</b> {}×{} {} ({})</figcaption></figure>',
-            (
-                (info.url, thumbnail_html(info.url, size=200), name, info.width, info.height,
-                 info.content_type or "format by Accept", info.status)
-                for name, info in infos.items()
-            ),
+    @admin.display(description="Picture")
+    def focal_picker(self, obj: Asset) -> str:
+        """The preview to click; asset_page.js moves the marker and fills the two fields."""
+        return format_html(
+            '<div id="focal-picker" class="focal-picker"><img id="focal-image" src="{}" srcset="{} 1x, {} 2x" alt="">'
+            '<span id="focal-marker" class="focal-marker" hidden></span></div>'
+            '<p><button type="button" id="focal-clear" class="button">Clear the focal point</button></p>',
+            services.adhoc_url(obj, ADMIN_PREVIEW), services.adhoc_url(obj, ADMIN_PREVIEW),
+            services.adhoc_url(obj, ADMIN_PREVIEW_2X),
         )  # fmt: skip
-        return cells or "No named rendition specs yet."
+
+    @admin.display(description="Status")
+    def status_panel(self, obj: Asset) -> str:
+        badge = format_html('<span class="status-badge is-{}">{}</span>', obj.status, obj.status)
+        if obj.status != Asset.Status.FAILED:
+            return badge
+        return format_html(
+            '{} <span class="status-reason">{}</span> '
+            '<button type="submit" form="retry-form" class="button" id="retry">Retry</button>',
+            badge, obj.failure_reason,
+        )  # fmt: skip
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
                            ) -> HttpResponse:  # fmt: skip
         obj = context.get("original")
         if obj is not None:
-            context["focal_preview_url"] = services.adhoc_url(obj, ADMIN_PREVIEW)
+            context.update(
+                rendition_cards=asset_page.rendition_cards(obj, request), exif_rows=asset_page.exif_rows(obj),
+                versions=list(obj.versions.select_related("replaced_by", "uploaded_by")),
+                format_label=format_label(obj.format), action_urls=self._action_urls(obj),
+            )  # fmt: skip
         return super().render_change_form(request, context, *args, **kwargs)
+
+    def _action_urls(self, obj: Asset) -> dict[str, str]:
+        return {name: reverse(f"admin:assets_asset_{name}", args=[obj.pk]) for name in asset_page.ACTIONS}
+
+    def asset_action(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        asset = self.get_object(request, object_id)
+        if asset is None:
+            return HttpResponseRedirect(reverse("admin:assets_asset_changelist"))
+        if request.method != "POST" or not self.has_change_permission(request, asset):
+            return HttpResponseRedirect(reverse("admin:assets_asset_change", args=[asset.pk]))
+        return asset_page.ACTIONS[name](request, asset)
 
     @admin.display(description="Title", ordering="title")
     def title_column(self, obj: Asset) -> str:
@@ -279,6 +296,15 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                 "upload/<uuid:upload_id>/complete/",
                 adding(uploading.complete),
                 name="assets_asset_upload_complete",
+            ),
+            *(
+                path(
+                    f"<path:object_id>/{name.replace('_', '-')}/",
+                    self.admin_site.admin_view(self.asset_action),
+                    {"name": name},
+                    name=f"assets_asset_{name}",
+                )
+                for name in asset_page.ACTIONS
             ),
             *super().get_urls(),
         ]

@@ -136,7 +136,9 @@ class Original(models.Model):
 
     def copy_original_to(self, other: Original) -> None:
         for name in self.measured_fields():
-            setattr(other, name, getattr(self, name))
+            # The file by name: a FieldFile object moved between instances would be shared by both.
+            value = self.file.name if name == "file" else getattr(self, name)
+            setattr(other, name, value)
 
 
 class Asset(Original):

@@ -34,6 +34,7 @@ from assets.exceptions import RejectedUpload
 from assets.ingest import AssetFields, ingest
 from assets.metadata import CONTENT_TYPES
 from assets.models import ApiKey, Asset, Upload
+from assets.replace import replace_file
 from dam.errors import DamError, Overloaded
 from dam.storage import uploads_storage
 from dam.unavailable import is_unavailable
@@ -137,9 +138,10 @@ def store_local(upload: Upload, fileobj: Any) -> None:
 
 
 def complete(
-    upload: Upload, *, fields: AssetFields | None = None, uploaded_by: Any = None
+    upload: Upload, *, fields: AssetFields | None = None, uploaded_by: Any = None, replacing: Any = None
 ) -> tuple[Asset, bool]:
-    """The asset for a finished direct upload, and whether it was created just now."""
+    """The asset for a finished direct upload, and whether it was created just now. With
+    ``replacing`` (an asset id) the file becomes that asset's new original (assets/replace.py)."""
     upload = Upload.objects.select_related("asset").get(pk=upload.pk)
     if upload.status == Upload.Status.COMPLETE and upload.asset is not None:
         return upload.asset, False  # idempotent: a retried `complete` gets the same asset
@@ -152,7 +154,7 @@ def complete(
     _check_arrived(upload)
     claim = _claim(upload)
     try:
-        asset = _ingest(upload, fields, uploaded_by)
+        asset = _ingest(upload, fields, uploaded_by, replacing)
     except RejectedUpload as exc:
         _finish(upload, claim, Upload.Status.REJECTED, error_code=exc.code)
         raise
@@ -160,6 +162,8 @@ def complete(
         _release(upload, claim)  # retryable
         raise
     if not _finish(upload, claim, Upload.Status.COMPLETE, asset=asset):
+        if replacing is not None:  # the asset existed before: never delete it
+            raise UploadIncomplete("This upload was completed by another request.")
         return _lost_claim(upload, asset)
     return asset, True
 
@@ -188,10 +192,12 @@ def _claim(upload: Upload) -> datetime:
     return now
 
 
-def _ingest(upload: Upload, fields: AssetFields | None, uploaded_by: Any) -> Asset:
+def _ingest(upload: Upload, fields: AssetFields | None, uploaded_by: Any, replacing: Any) -> Asset:
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as local:
         with uploads_storage().open(upload.storage_name, "rb") as remote:
             shutil.copyfileobj(remote, local, length=COPY_CHUNK)
+        if replacing is not None:
+            return replace_file(replacing, local, filename=upload.filename, by=uploaded_by)
         return ingest(local, filename=upload.filename, fields=fields, uploaded_by=uploaded_by)
 
 

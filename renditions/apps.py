@@ -6,10 +6,16 @@ class RenditionsConfig(AppConfig):
     verbose_name = "Renditions"
 
     def ready(self) -> None:
-        from assets import ingest
+        from assets import ingest, replace
         from renditions import signals  # noqa: F401  (file deletion after commit)
-        from renditions.signals import mark_processing_if_eager, queue_eager_renditions
+        from renditions.signals import (
+            forget_replaced_renditions,
+            mark_processing_if_eager,
+            queue_eager_renditions,
+        )
 
         if mark_processing_if_eager not in ingest.before_save:
             ingest.before_save.append(mark_processing_if_eager)
             ingest.after_ingest.append(queue_eager_renditions)
+        if forget_replaced_renditions not in replace.on_replace:
+            replace.on_replace.append(forget_replaced_renditions)

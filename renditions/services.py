@@ -230,6 +230,14 @@ class HitCache:
         with cls._lock:
             cls._entries.clear()
 
+    @classmethod
+    def forget(cls, storage_name: str) -> None:
+        """Drop what this process remembers about a file storage no longer has (a replaced
+        original's renditions): its URL must reach the database again, and be redirected."""
+        with cls._lock:
+            for key in [k for k, (_, stored) in cls._entries.items() if stored.storage_name == storage_name]:
+                del cls._entries[key]
+
 
 def lookup_hit(
     asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = ""

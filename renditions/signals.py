@@ -29,3 +29,26 @@ def queue_eager_renditions(asset: Asset) -> None:
     from renditions.tasks import generate_eager
 
     generate_eager.delay(str(asset.id))
+
+
+def forget_replaced_renditions(asset: Asset, previous_checksum: str) -> None:
+    """After a file replacement (inside its transaction): the old renditions' rows go (their files
+    leave storage after the commit; their URLs now redirect to the new ones), and the consuming
+    app is told by an ``asset.updated`` webhook with the new URLs."""
+    from assets import webhooks
+    from renditions.tasks import event_payload
+
+    for row in Rendition.objects.filter(asset=asset).exclude(key__in=_current_keys(asset)):
+        row.delete()
+    payload = {**event_payload(asset), "previous_checksum": previous_checksum, "change": "file"}
+    webhooks.emit("asset.updated", {"asset": payload})
+
+
+def _current_keys(asset: Asset) -> list[str]:
+    """Rows that still match the asset's file (a restore of identical bytes keeps them)."""
+    from renditions.services import url_key
+
+    return [
+        row.key for row in Rendition.objects.filter(asset=asset).only("key", "spec_string")
+        if row.key.startswith(url_key(asset, row.spec_string))
+    ]  # fmt: skip

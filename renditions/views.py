@@ -149,6 +149,7 @@ def _stream(request: HttpRequest, rendition: services.Stored) -> HttpResponseBas
         logger.warning("rendition %s missing from storage; regenerating", rendition.storage_name)
         for row in Rendition.objects.filter(storage_name=rendition.storage_name):
             row.delete()
+        services.HitCache.forget(rendition.storage_name)
         return _redirect(request.get_full_path(), "no-store")
     response = FileResponse(handle, content_type=rendition.content_type)
     response["Content-Length"] = str(rendition.byte_size)

@@ -42,3 +42,16 @@ def editor(live_server, admin_user, monkeypatch, settings):
 def fits_the_screen(page) -> bool:
     """Nothing overflows sideways at the page's width."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+@pytest.fixture
+def api(db):
+    """An API client with a read-write key (as in tests/api)."""
+    from rest_framework.test import APIClient
+
+    from assets.models import ApiKey
+
+    _, raw = ApiKey.issue("rails")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client

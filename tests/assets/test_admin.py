@@ -75,7 +75,7 @@ def test_edit_metadata_and_focal_point(admin_client) -> None:
         "copyright": "",
         "focal_x": "0.25",
         "focal_y": "",
-        "status": "ready",
+        "collection": str(asset.collection_id),
         "tag_names": "a, b",
     }
     response = admin_client.post(url, data)

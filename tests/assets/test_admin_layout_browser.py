@@ -22,15 +22,21 @@ def test_upload_page_help_texts_line_up_with_their_inputs(page, live_server) -> 
     # when
     page.goto(f"{live_server.url}/admin/assets/asset/upload/")
     # then every label is on its input's line, and every help text starts under its input
-    for name in ("files", "title", "alt_text", "credit", "tags"):
+    for name in ("title", "alt_text", "credit", "tags"):
         field, label = box(page.locator(f"#id_{name}")), box(page.locator(f"label[for=id_{name}]"))
         assert label["x"] + label["width"] <= field["x"], name
         assert abs(label["y"] - field["y"]) < field["height"], name
-    for name in ("files", "title", "tags"):
+    for name in ("title", "tags"):
         field, help_text = box(page.locator(f"#id_{name}")), box(page.locator(f"#id_{name}_helptext > div"))
         assert abs(help_text["x"] - field["x"]) <= PX, name
         assert help_text["y"] >= field["y"] + field["height"] - PX, name
         assert page.locator(f"#id_{name}").get_attribute("aria-describedby") == f"id_{name}_helptext"
+    # the files are a drop zone: its picker, then its help, inside the zone
+    zone, picker = box(page.locator("#upload-dropzone")), box(page.locator("label[for=id_files]"))
+    help_text = box(page.locator("#id_files_helptext"))
+    assert zone["x"] <= picker["x"] and picker["y"] + picker["height"] <= help_text["y"] + PX
+    assert help_text["y"] + help_text["height"] <= zone["y"] + zone["height"] + PX
+    assert page.locator("#id_files").get_attribute("aria-describedby") == "id_files_helptext"
 
 
 def test_asset_page_has_one_focal_point_section_with_picture_and_inputs(page, live_server, tmp_path) -> None:
