@@ -15,7 +15,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize(("files", "message"), [(1, "Uploaded 1 image."), (2, "Uploaded 2 images.")])
 def test_upload_message(admin_client, files: int, message: str) -> None:
-    uploads = [SimpleUploadedFile(f"{i}.jpg", images.jpeg(), content_type="image/jpeg") for i in range(files)]
+    # distinct pictures: identical bytes would add a "already in the library" warning per copy
+    uploads = [
+        SimpleUploadedFile(f"{i}.jpg", images.jpeg((120 + i, 80)), content_type="image/jpeg")
+        for i in range(files)
+    ]
     response = admin_client.post(reverse("admin:assets_asset_upload"), {"files": uploads})
     assert [str(m) for m in get_messages(response.wsgi_request)] == [message]
 
