@@ -8,7 +8,6 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from assets.models import Asset
-from renditions.exceptions import InvalidSpec
 from renditions.specs import Spec, SpecLimits
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,49}$"
@@ -23,10 +22,10 @@ def spec_limits() -> SpecLimits:
 
 
 def validate_spec(value: str) -> None:
-    try:
-        Spec.parse(value, spec_limits())
-    except InvalidSpec as exc:
-        raise ValidationError(exc.message, code="invalid_spec") from exc
+    """Every problem of the spec, not only the first (editors fix them all in one go)."""
+    problems = Spec.problems(value, spec_limits())
+    if problems:
+        raise ValidationError([ValidationError(p, code="invalid_spec") for p in problems])
 
 
 class RenditionSpec(models.Model):

@@ -39,25 +39,18 @@ class Spec:
 
     @classmethod
     def parse(cls, text: str, limits: SpecLimits = SpecLimits()) -> Spec:
-        text = text.strip()
-        if len(text) > limits.max_length:
-            raise InvalidSpec(f"The spec is longer than {limits.max_length} characters.")
-        words = text.split("|") if text else []
-        if "" in words:
-            raise InvalidSpec("The spec has an empty operation (two “|” in a row, or one at an end).")
-        if len(words) > limits.max_operations:
-            raise InvalidSpec(f"The spec has more than {limits.max_operations} operations.")
-        by_slot: dict[str, ops.Operation] = {}
-        for word in words:
-            operation = _parse_word(word, limits.max_edge)
-            if operation.slot in by_slot:
-                raise InvalidSpec(
-                    f"“{word}” conflicts with “{by_slot[operation.slot]}”: one {operation.slot} per spec."
-                )
-            by_slot[operation.slot] = operation
+        by_slot = _scan(text.strip(), limits, collect=None)
         # `strip` is the default: dropping it keeps one canonical form for one meaning.
         chosen = (by_slot[slot] for slot in ops.SLOT_ORDER if slot in by_slot)
         return cls(tuple(op for op in chosen if not isinstance(op, ops.Strip)))
+
+    @staticmethod
+    def problems(text: str, limits: SpecLimits = SpecLimits()) -> list[str]:
+        """Every reason ``text`` is not a valid spec (``parse`` stops at the first), in the order
+        they occur; empty when it parses. For editors fixing a spec as they type."""
+        found: list[str] = []
+        _scan(text.strip(), limits, collect=found)
+        return found
 
     @classmethod
     def parse_canonical(cls, text: str, limits: SpecLimits = SpecLimits()) -> Spec:
@@ -98,6 +91,36 @@ class Spec:
     def background(self) -> tuple[int, int, int]:
         bg = self.get(ops.Background)
         return bg.colour if bg else (255, 255, 255)
+
+
+def _scan(text: str, limits: SpecLimits, *, collect: list[str] | None) -> dict[str, ops.Operation]:
+    """The operations of ``text`` by slot. Each problem raises ``InvalidSpec``, or with ``collect``
+    is appended to it and the scan goes on to find the others."""
+
+    def problem(message: str) -> None:
+        if collect is None:
+            raise InvalidSpec(message)
+        collect.append(message)
+
+    if len(text) > limits.max_length:
+        problem(f"The spec is longer than {limits.max_length} characters.")
+    words = text.split("|") if text else []
+    if "" in words:
+        problem("The spec has an empty operation (two “|” in a row, or one at an end).")
+    if len(words) > limits.max_operations:
+        problem(f"The spec has more than {limits.max_operations} operations.")
+    by_slot: dict[str, ops.Operation] = {}
+    for word in filter(None, words):
+        try:
+            operation = _parse_word(word, limits.max_edge)
+        except InvalidSpec as exc:
+            problem(exc.message)
+            continue
+        if operation.slot in by_slot:
+            problem(f"“{word}” conflicts with “{by_slot[operation.slot]}”: one {operation.slot} per spec.")
+            continue
+        by_slot[operation.slot] = operation
+    return by_slot
 
 
 def _parse_word(word: str, max_edge: int) -> ops.Operation:
