@@ -51,7 +51,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DAM_CSRF_TRUSTED_ORIGINS", default=[])
 DAM_PUBLIC_BASE_URL = env.str("DAM_PUBLIC_BASE_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dam.apps.DamAdminConfig",  # django.contrib.admin with dam's grouped index (dam/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

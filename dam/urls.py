@@ -2,20 +2,28 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dam import health
 from renditions.views import local_rendition_file
 
-admin.site.site_header = "dam"
-admin.site.site_title = "dam"
-admin.site.index_title = "Digital assets"
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page says; the file is a (hashed) static one."""
+    return HttpResponseRedirect(static("dam/favicon.svg"))
+
 
 handler404 = "dam.error_pages.not_found"
 handler500 = "dam.error_pages.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # "View site" and a bare visit land here: links to the admin, the API docs and health.
+    path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
