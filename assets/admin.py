@@ -149,7 +149,6 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         "format_column",
         "dimensions",
         "size_column",
-        "status_column",
         "collection",
         "created_at",
     ]

@@ -37,18 +37,35 @@ def run_in_subprocess() -> None:
     subprocess.run([sys.executable, "-m", "bench.library"], cwd=ROOT, env=env, check=False)
 
 
-def reachable(url: str) -> bool:
+def reachable(url: str, *, recreate: bool = False) -> bool:
+    """Whether PostgreSQL answers; creates the database when missing (or anew with ``recreate``)."""
     import psycopg
 
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
     try:
         with psycopg.connect(admin_url, connect_timeout=3, autocommit=True) as conn:
-            name = url.rsplit("/", 1)[1]
+            if recreate:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
         return True
     except psycopg.OperationalError:
         return False
+
+
+def migrate(url: str) -> None:
+    """Bring the cached database up to date; if its history no longer matches the code's (a
+    migration was renamed or squashed), start it afresh: it is only a cache of seeded rows."""
+    from django.core.management import call_command
+    from django.db import DatabaseError, connections
+
+    try:
+        call_command("migrate", verbosity=0)
+    except DatabaseError:
+        connections.close_all()
+        reachable(url, recreate=True)
+        call_command("migrate", verbosity=0)
 
 
 def seed() -> float:
@@ -136,7 +153,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
+    migrate(url)
     call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest storage
     seeded = seed()
     user = get_user_model().objects.filter(

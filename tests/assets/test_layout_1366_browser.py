@@ -33,5 +33,12 @@ def test_no_page_overflows_at_1366_px(editor, live_server) -> None:
         editor.goto(live_server.url + path)
         editor.wait_for_load_state("networkidle")
         if not fits_the_screen(editor):
-            overflowing.append((path, editor.evaluate("document.documentElement.scrollWidth")))
-    assert overflowing == []
+            overflowing.append(
+                (
+                    path,
+                    editor.evaluate("""() => [...document.querySelectorAll(
+                '#changelist .results, .asset-panel, fieldset.module')].filter(b => b.scrollWidth > b.clientWidth + 1)
+                .map(b => `${b.id || b.className}: ${b.scrollWidth} > ${b.clientWidth}`).join('; ')"""),
+                )
+            )
+    assert overflowing == [], "\n".join(map(str, overflowing))

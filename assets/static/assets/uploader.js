@@ -179,12 +179,21 @@
       this.total = 0;
     }
 
+    /* Each file is checked here at once (an empty file is refused by name without waiting for
+       a slot); only the files that pass wait in the queue for their turn to be sent. */
     add(files) {
       for (const file of files) {
         this.total += 1;
-        this.queue.push({ file, row: new Row(this.list, file), keep: false });
+        const row = new Row(this.list, file);
+        this.checkHere(file).then((format) => {
+          this.queue.push({ file, row, format, keep: false });
+          this.pump();
+        }, (refusal) => {
+          row.refuse(refusal.code, refusal.message);
+          this.counts.refused += 1;
+          this.report();
+        });
       }
-      this.pump();
     }
 
     pump() {
@@ -196,9 +205,8 @@
     }
 
     async process(item) {
-      const { file, row } = item;
+      const { file, row, format } = item;
       try {
-        const format = await this.checkHere(file);
         if (!item.keep && window.crypto && crypto.subtle) {
           row.state("checking", "Looking for duplicates…");
           const { duplicate } = await json(`${this.config.checkUrl}?checksum=${await sha256(file)}`);
