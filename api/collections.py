@@ -66,6 +66,9 @@ class CollectionSerializer(serializers.ModelSerializer[Collection]):
     class Meta:
         model = Collection
         fields = ["id", "name", "path", "parent", "depth"]
+        # Read-only: a writable integer field's range comes from the database backend, and the
+        # committed schema must read the same on SQLite and PostgreSQL.
+        read_only_fields = fields
 
     def get_path(self, collection: Collection) -> str:
         return str(self.context["paths"][collection.pk])

@@ -196,15 +196,6 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     def format_column(self, obj: Asset) -> str:
         return format_label(obj.format)
 
-    @admin.display(description="Status", ordering="status")
-    def status_column(self, obj: Asset) -> str:
-        return format_html(
-            '<span class="status-badge is-{}" title="{}">{}</span>',
-            obj.status,
-            obj.failure_reason,
-            obj.status,
-        )
-
     @admin.display(description="Picture")
     def focal_picker(self, obj: Asset) -> str:
         """The preview to click; asset_page.js moves the marker and fills the two fields."""

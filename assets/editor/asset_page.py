@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import escape
@@ -171,7 +172,7 @@ def retry(request: HttpRequest, asset: Asset) -> HttpResponse:
         messages.info(request, "Only a failed asset can be retried.")
         return _back(asset.pk)
     Asset.objects.filter(pk=asset.pk).update(status=Asset.Status.PROCESSING, failure_reason="")
-    generate_eager.delay(str(asset.pk))
+    transaction.on_commit(lambda: generate_eager.delay(str(asset.pk)))
     messages.success(request, "Retrying: its renditions are being made again.")
     return _back(asset.pk)
 
