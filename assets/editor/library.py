@@ -40,7 +40,7 @@ def search(queryset: QuerySet[Asset], term: str) -> QuerySet[Asset]:
     """Every word must match a title, alt text, file name or tag.
 
     The text columns are OR-ed alone, so that PostgreSQL can combine their trigram indexes
-    (migration 0009) for a rare word, or walk the newest-first index for a common one. Tags join
+    (assets migration library_search_trigram_indexes) for a rare word, or walk the newest-first index for a common one. Tags join
     only when some tag matches the word (one query on the small tags table), through an ``IN``
     subquery the planner runs once, not the admin's per-row ``EXISTS`` (10× slower at 100k rows).
     """

@@ -39,7 +39,7 @@ def test_the_default_collection_is_made_once_and_holds_new_assets(db) -> None:
 def test_the_migration_put_existing_assets_in_the_root() -> None:
     import importlib
 
-    migration = importlib.import_module("assets.migrations.0007_existing_assets_into_the_default_collection")
+    migration = importlib.import_module("assets.migrations.0008_existing_assets_into_the_default_collection")
     assert Collection._get_path(None, 1, 1) == migration.ROOT_PATH  # treebeard's own first root path
 
 

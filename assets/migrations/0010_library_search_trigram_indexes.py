@@ -34,5 +34,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assets", "0008_every_asset_in_a_collection")]
+    dependencies = [("assets", "0009_every_asset_in_a_collection")]
     operations = [migrations.RunPython(create, drop)]
