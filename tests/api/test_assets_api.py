@@ -195,7 +195,11 @@ def test_detail_update_and_delete(api: APIClient, make_asset, storage, settings)
     assert response.status_code == 200, response.content
     after = response.json()
     assert (after["title"], after["tags"], after["focal_point"]) == ("New", ["x"], {"x": 0.1, "y": 0.2})
-    assert after["renditions"]["thumb"]["url"] != before["renditions"]["thumb"]["url"]
+    assert after["renditions"]["thumb"]["url"] != before["renditions"]["thumb"]["url"]  # fill: crops
+    # every other URL stays, and the file already made behind it is still the one served
+    for name in ("small", "medium", "large"):
+        assert after["renditions"][name]["url"] == before["renditions"][name]["url"]
+    assert after["renditions"]["small"]["status"] == "ready"
     body = assert_problem(api.patch(url, {"focal_point": {"x": 2, "y": 0}}, format="json"), 400, "invalid")
     assert "focal_point" in body["errors"]
     # DELETE: row, original and renditions gone
