@@ -105,8 +105,18 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
             if named is None or info.width is None or info.content_type is None or _crops(named):
                 continue
             by_type.setdefault(info.content_type, []).append((info.width, info.url))
-        return {kind: ", ".join(f"{url} {width}w" for width, url in sorted(set(entries)))
-                for kind, entries in by_type.items()}  # fmt: skip
+        return {kind: _one_per_width(entries) for kind, entries in by_type.items()}
+
+
+def _one_per_width(entries: list[tuple[int, str]]) -> str:
+    """A ``srcset`` value with each width once. A source smaller than several specs gives them all
+    its own width (no upscaling), and a browser treats repeated widths as an invalid srcset; the
+    pixels are the same, so the first URL (by spec name) stands for that width (the HTML standard
+    makes a repeated width descriptor an error; browsers drop all but one)."""
+    chosen: dict[int, str] = {}
+    for width, url in sorted(entries):
+        chosen.setdefault(width, url)
+    return ", ".join(f"{url} {width}w" for width, url in chosen.items())
 
 
 def _crops(named: RenditionSpec) -> bool:
@@ -167,17 +177,25 @@ def fields_from(data: dict[str, Any]) -> AssetFields:
 
 
 class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
-    width = serializers.SerializerMethodField(
-        help_text="Output width when the spec fixes it (fill, pad, fit-box max)"
+    """A named spec. Its size is an upper bound, never a promise: ``fill-1920x1080`` of an 800×400
+    original is 711×400 (no upscaling), so the exact size of one asset's rendition is in that
+    asset's ``renditions``."""
+
+    max_width = serializers.SerializerMethodField(
+        help_text="The widest output the spec can give (fill, fit, pad, width); smaller originals "
+        "give less. null where only the image decides"
     )
-    height = serializers.SerializerMethodField()
+    max_height = serializers.SerializerMethodField(help_text="As max_width, for the height")
+    width = serializers.SerializerMethodField(help_text="Deprecated: the same as max_width")
+    height = serializers.SerializerMethodField(help_text="Deprecated: the same as max_height")
     format = serializers.SerializerMethodField(
         help_text="jpeg, png, webp, avif, gif, auto, or null (source's)"
     )
 
     class Meta:
         model = RenditionSpec
-        fields = ["name", "spec", "description", "eager", "width", "height", "format"]
+        fields = ["name", "spec", "description", "eager", "max_width", "max_height", "width", "height",
+                  "format"]  # fmt: skip
 
     def _box(self, named: RenditionSpec) -> tuple[int | None, int | None]:
         from renditions import operations as ops
@@ -191,11 +209,21 @@ class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
             return None, height.value
         return None, None
 
-    def get_width(self, named: RenditionSpec) -> int | None:
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_max_width(self, named: RenditionSpec) -> int | None:
         return self._box(named)[0]
 
-    def get_height(self, named: RenditionSpec) -> int | None:
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_max_height(self, named: RenditionSpec) -> int | None:
         return self._box(named)[1]
+
+    @extend_schema_field({"type": "integer", "nullable": True, "deprecated": True})
+    def get_width(self, named: RenditionSpec) -> int | None:
+        return self.get_max_width(named)
+
+    @extend_schema_field({"type": "integer", "nullable": True, "deprecated": True})
+    def get_height(self, named: RenditionSpec) -> int | None:
+        return self.get_max_height(named)
 
     def get_format(self, named: RenditionSpec) -> str | None:
         return parsed(named).format_name

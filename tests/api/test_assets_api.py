@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from api.permissions import PerClientThrottle
 from assets.models import ApiKey, Asset
-from renditions.models import Rendition
+from renditions.models import Rendition, RenditionSpec
 from tests import images
 from tests.api.conftest import assert_problem
 
@@ -213,8 +213,34 @@ def test_detail_update_and_delete(api: APIClient, make_asset, storage, settings)
 def test_rendition_specs(api: APIClient) -> None:
     specs = {s["name"]: s for s in api.get("/api/v1/rendition-specs/").json()}
     assert specs["thumb"] == {"name": "thumb", "spec": "fill-200x200|format-webp", "description": specs["thumb"]["description"],
-                              "eager": False, "width": 200, "height": 200, "format": "webp"}  # fmt: skip
-    assert (specs["small"]["width"], specs["small"]["height"]) == (480, None)
+                              "eager": False, "max_width": 200, "max_height": 200, "width": 200, "height": 200,
+                              "format": "webp"}  # fmt: skip
+    assert (specs["small"]["max_width"], specs["small"]["max_height"]) == (480, None)
+
+
+def test_a_spec_size_is_an_upper_bound_and_the_asset_has_the_real_one(api: APIClient, make_asset) -> None:
+    # given a 16:9 spec and an 800×400 original, smaller than the spec's box
+    RenditionSpec.objects.create(name="hd", spec="fill-1920x1080")
+    asset = make_asset(data=images.jpeg((800, 400)))
+    # when
+    spec = next(s for s in api.get("/api/v1/rendition-specs/").json() if s["name"] == "hd")
+    rendition = api.get(f"/api/v1/assets/{asset.id}/").json()["renditions"]["hd"]
+    # then the spec says "at most", the asset says what it gets (the crop to 16:9, never upscaled)
+    assert (spec["max_width"], spec["max_height"]) == (1920, 1080)
+    assert (rendition["width"], rendition["height"]) == (711, 400)
+
+
+def test_srcset_lists_each_width_once_when_the_source_is_smaller_than_several_specs(
+    api: APIClient, make_asset
+) -> None:
+    # given a 300-pixel-wide original: small (480), medium (960) and large (1600) all come out 300 wide
+    asset = make_asset(data=images.jpeg((300, 150)))
+    RenditionSpec.objects.create(name="tiny", spec="width-100|format-webp")
+    # when
+    srcset = api.get(f"/api/v1/assets/{asset.id}/").json()["srcset"]["image/webp"]
+    # then one candidate per real width, narrowest first
+    widths = [candidate.rsplit(" ", 1)[1] for candidate in srcset.split(", ")]
+    assert widths == ["100w", "300w"], srcset
 
 
 def test_signed_urls(api: APIClient, make_asset, settings) -> None:
