@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from api.collections import CollectionRefField
 from assets import uploads
@@ -42,15 +43,25 @@ class FocalPointField(serializers.Field):
 
 
 class TagsField(serializers.ListField):
-    """A list of tags; in a form also ``tags=a&tags=b`` or one ``"a, b"``."""
+    """A list of tags: JSON ``["a", "b"]``; in a form ``tags=a&tags=b``, ``tags[]=a&tags[]=b``
+    (how Rails and Faraday send arrays) or one ``"a, b"`` (as editors type them; a tag never holds
+    a comma). ``tags`` and ``tags[]`` together are one list."""
 
     child = serializers.CharField(max_length=64)
+    ARRAY_SUFFIX = "[]"
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary):
+            names = (self.field_name, self.field_name + self.ARRAY_SUFFIX)
+            if any(name in dictionary for name in names):
+                return [value for name in names for value in dictionary.getlist(name)]
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data: Any) -> list[str]:
         if isinstance(data, str):
-            data = parse_tags(data)
-        elif isinstance(data, list) and len(data) == 1 and isinstance(data[0], str) and "," in data[0]:
-            data = parse_tags(data[0])
+            data = [data]
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            data = [tag for item in data for tag in parse_tags(item)]
         return sorted({t.strip().lower() for t in super().to_internal_value(data) if t.strip()})
 
 

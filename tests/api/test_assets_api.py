@@ -169,6 +169,32 @@ def test_multipart_create(api: APIClient, storage) -> None:
     assert len(storage.names()) >= 2
 
 
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"tags[]": ["Sea", "news"]}, ["news", "sea"]),  # Rails / Faraday arrays
+    ({"tags": ["Sea", "news"]}, ["news", "sea"]),  # the field repeated
+    ({"tags": "Sea, news"}, ["news", "sea"]),  # as editors type them
+    ({"tags": "sea", "tags[]": ["news", "sea"]}, ["news", "sea"]),  # both spellings: one list
+    ({"tags[0]": "sea", "tags[1]": "news"}, ["news", "sea"]),  # indexed
+])  # fmt: skip
+def test_multipart_tags_in_every_form_spelling(api: APIClient, fields: dict, expected: list[str]) -> None:
+    # when an asset is created with its tags in a form, then retagged the same way
+    upload = SimpleUploadedFile("x.jpg", images.jpeg(), content_type="image/jpeg")
+    created = api.post("/api/v1/assets/", {"file": upload, **fields}, format="multipart")
+    retagged = api.patch(f"/api/v1/assets/{created.json()['id']}/", {"tags[]": ["other"]}, format="multipart")
+    # then
+    assert created.status_code == 201, created.content
+    assert created.json()["tags"] == expected
+    assert retagged.status_code == 200, retagged.content
+    assert retagged.json()["tags"] == ["other"]
+
+
+def test_an_empty_rails_array_clears_the_tags(api: APIClient, make_asset) -> None:
+    asset = make_asset(tags=["sea"])
+    response = api.patch(f"/api/v1/assets/{asset.id}/", {"tags[]": ""}, format="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json()["tags"] == []
+
+
 @pytest.mark.parametrize(("data", "code"), [(b"", "empty_file"), (images.html(), "invalid_image"),
                                             (images.truncated_jpeg(), "corrupt_image"), (images.svg(), "unsupported_format")])  # fmt: skip
 def test_multipart_create_rejections_leave_nothing(api: APIClient, storage, data: bytes, code: str) -> None:
