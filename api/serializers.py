@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.utils import html
 
 from api.collections import CollectionRefField
@@ -14,8 +16,13 @@ from assets import uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Collection, Upload
-from renditions.models import RenditionSpec
+from renditions.exceptions import InvalidSpec
+from renditions.models import RenditionSpec, spec_limits
 from renditions.services import RenditionInfo, parsed
+from renditions.specs import Spec
+
+MAX_SIGNED_URLS = 50  # per request: a page of images, not a crawl
+MAX_URL_LIFETIME = 10 * 365 * 86400  # ten years; omit expires_in for a URL that never expires
 
 
 @extend_schema_field({"type": "object", "nullable": True, "properties": {
@@ -240,9 +247,45 @@ class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
         return parsed(named).format_name
 
 
+@extend_schema_field({"type": "string", "example": "fill-640x360|format-webp"})
+class SpecField(serializers.Field):
+    """One ad-hoc spec, parsed. Whatever is wrong with it (not a string, a NUL, an unknown word, a
+    cap exceeded) is ``invalid_spec``, so a client tells a bad spec from a bad body by the code."""
+
+    default_error_messages = {
+        "invalid_spec": "A spec is a string such as “fill-640x360|format-webp”.",
+        "unprintable": "The spec contains a control or surrogate character.",
+        "empty": "The spec is empty; name at least one operation, e.g. “format-webp”.",
+    }
+
+    def run_validation(self, data: Any = empty) -> Spec:
+        # Not Field's: its own checks (null, blank) would answer with codes of their own.
+        return self.to_internal_value(data)
+
+    def to_internal_value(self, data: Any) -> Spec:
+        if not isinstance(data, str):
+            self.fail("invalid_spec")
+        # Refused before parsing: a parse error quotes the spec, and a lone surrogate in the
+        # reply could not even be encoded as UTF-8.
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in data):
+            raise serializers.ValidationError(self.error_messages["unprintable"], code="invalid_spec")
+        if not data.strip():  # its URL would have an empty path segment
+            raise serializers.ValidationError(self.error_messages["empty"], code="invalid_spec")
+        try:
+            return Spec.parse(data, spec_limits())
+        except InvalidSpec as exc:
+            raise serializers.ValidationError(exc.message, code="invalid_spec") from exc
+
+    def to_representation(self, value: Spec) -> str:
+        return str(value)
+
+
 class UrlsRequestSerializer(serializers.Serializer):
-    specs = serializers.ListField(child=serializers.CharField(max_length=512), min_length=1, max_length=50)
-    expires_in = serializers.IntegerField(required=False, min_value=1, max_value=10 * 365 * 86400,
+    specs = serializers.ListField(
+        child=SpecField(), min_length=1, max_length=MAX_SIGNED_URLS,
+        help_text=f"1–{MAX_SIGNED_URLS} specs; each problem with one is `invalid_spec`, keyed by its index",
+    )  # fmt: skip
+    expires_in = serializers.IntegerField(required=False, min_value=1, max_value=MAX_URL_LIFETIME,
                                           help_text="Seconds; omit for URLs that never expire")  # fmt: skip
 
 

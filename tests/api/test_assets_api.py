@@ -292,6 +292,42 @@ def test_signed_urls(api: APIClient, make_asset, settings) -> None:
     assert "1" in body["errors"]["specs"] and "0" not in body["errors"]["specs"]
 
 
+@pytest.mark.parametrize("storage", ["filesystem"], indirect=True)  # validation: one storage is enough
+@pytest.mark.parametrize(("body", "problems"), [
+    ('{"specs": ["fit-10x10", "fill-0x1"]}', {"1"}),
+    ('{"specs": ["fit-10x10", "a\\u0000b"]}', {"1"}),  # a NUL
+    ('{"specs": ["\\ud800", "fit-10x10"]}', {"0"}),  # a lone surrogate (not even encodable)
+    ('{"specs": [1, null, {"a": 1}, ["fit-10x10"], true]}', {"0", "1", "2", "3", "4"}),  # not strings
+    ('{"specs": ["", "  "]}', {"0", "1"}),  # empty
+    ('{"specs": ["' + "width-10|" * 100 + 'width-10"]}', {"0"}),  # over the length cap
+])  # fmt: skip
+def test_every_problem_with_a_spec_is_invalid_spec_keyed_by_its_index(
+    api: APIClient, make_asset, body: str, problems: set[str]
+) -> None:
+    asset = make_asset()
+    response = api.post(f"/api/v1/assets/{asset.id}/urls/", body, content_type="application/json")
+    errors = assert_problem(response, 400, "invalid_spec")["errors"]
+    assert set(errors) == {"specs"} and set(errors["specs"]) == problems
+
+
+@pytest.mark.parametrize("storage", ["filesystem"], indirect=True)  # validation: one storage is enough
+@pytest.mark.parametrize(("body", "field"), [
+    ('{"specs": "fit-10x10"}', "specs"),  # not a list
+    ('{"specs": []}', "specs"),
+    ('{"specs": [' + ", ".join(['"width-10"'] * 51) + "]}", "specs"),
+    ("{}", "specs"),
+    ('{"specs": null}', "specs"),
+    ('["fit-10x10"]', "non_field_errors"),
+    ('{"specs": ["width-10"], "expires_in": "soon"}', "expires_in"),
+    ('{"specs": ["width-10"], "expires_in": 0}', "expires_in"),
+    ('{"specs": ["fill-0x0"], "expires_in": 0}', "expires_in"),  # a bad body and a bad spec: the body's code
+])  # fmt: skip
+def test_every_problem_with_the_urls_body_is_invalid(api: APIClient, make_asset, body: str, field: str) -> None:
+    asset = make_asset()
+    response = api.post(f"/api/v1/assets/{asset.id}/urls/", body, content_type="application/json")
+    assert field in assert_problem(response, 400, "invalid")["errors"]
+
+
 # --- errors ---------------------------------------------------------------------------------------
 
 
