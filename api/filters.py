@@ -8,6 +8,7 @@ typo (``ids=``) must not return the whole list. docs/api.md lists the parameters
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import django_filters as filters
@@ -24,6 +25,9 @@ from dam.api import NewestFirstCursorPagination
 
 SHA256 = RegexValidator(r"^[0-9a-fA-F]{64}$", "Expected a SHA-256: 64 hexadecimal digits.")
 MAX_SEARCH_LENGTH = 200  # a search term, not a document: bounds the LIKE pattern
+# A bulk lookup is answered in one page, so it asks for at most what one page may hold.
+MAX_BULK_IDS = NewestFirstCursorPagination.max_page_size
+ARRAY_SUFFIX = "[]"  # how Rails and Faraday name an array in a query string: ids[]=a&ids[]=b
 
 
 class CaseInsensitiveChoiceField(forms.ChoiceField):
@@ -46,6 +50,62 @@ class IntegerFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
+class ListWidget(forms.TextInput):
+    """A list parameter in every spelling: ``ids=a,b``, ``ids=a&ids=b``, ``ids[]=a&ids[]=b``.
+    Absent: None (no filter). Present but empty: ``""`` (an error, never "no filter")."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:
+        names = [key for key in (name, name + ARRAY_SUFFIX) if key in data]
+        if not names:
+            return None
+        return ",".join(value for key in names for value in data.getlist(key))
+
+
+class UUIDListField(forms.Field):
+    """Asset ids, in the order given, each once: at least one, at most ``max_items``."""
+
+    widget = ListWidget
+
+    def __init__(self, *args: Any, max_items: int, **kwargs: Any) -> None:
+        self.max_items = max_items
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: str | None) -> list[uuid.UUID] | None:
+        if value is None:
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        if parts == [""]:
+            raise forms.ValidationError("Give at least one id.", code="invalid")
+        ids, bad = [], []
+        for part in parts:
+            try:
+                ids.append(uuid.UUID(part))
+            except ValueError:
+                bad.append(part[:40])
+        if bad:
+            raise forms.ValidationError(
+                f"Not asset ids (UUIDs): {', '.join(map(repr, bad[:5]))}.", code="invalid"
+            )
+        unique = list(dict.fromkeys(ids))
+        if len(unique) > self.max_items:
+            raise forms.ValidationError(f"At most {self.max_items} ids per request.", code="invalid")
+        return unique
+
+
+class UUIDListFilter(filters.Filter):
+    field_class = UUIDListField
+
+
+class AssetFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A bulk lookup is one page in the order asked: a cursor or page size would cut it.
+        paging = [name for name in ("cursor", "page_size") if name in self.data]
+        if cleaned.get("ids") and paging:
+            self.add_error("ids", f"ids takes no {' or '.join(paging)}: its answer is one page.")
+        return cleaned
+
+
 class AssetFilter(CollectionFilterSet):
     tag = filters.CharFilter(method="filter_tag", max_length=Tag._meta.get_field("name").max_length,
                              help_text="Assets with this tag (case-insensitive).")  # fmt: skip
@@ -61,6 +121,9 @@ class AssetFilter(CollectionFilterSet):
                                               help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")  # fmt: skip
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                               help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
+    ids = UUIDListFilter(method="filter_ids", max_items=MAX_BULK_IDS,
+                         help_text=f"Bulk lookup: up to {MAX_BULK_IDS} asset ids, comma-separated (or ids[]=…); "
+                         "the answer is one page in the order asked, with `missing` listing the ids not in it.")  # fmt: skip
     page_size = IntegerFilter(
         method="paginate", min_value=1, max_value=NewestFirstCursorPagination.max_page_size,
         help_text=f"Assets per page, 1–{NewestFirstCursorPagination.max_page_size} "
@@ -69,7 +132,20 @@ class AssetFilter(CollectionFilterSet):
 
     class Meta:
         model = Asset
+        form = AssetFilterForm
         fields: list[str] = []  # every parameter is declared above, with its validation
+
+    # Other spellings of declared parameters (StrictFilterBackend knows them too).
+    aliases = {"ids" + ARRAY_SUFFIX: "ids"}
+
+    @classmethod
+    def requested_ids(cls, query: Any) -> list[uuid.UUID] | None:
+        """The ids of a bulk lookup (already validated by the list's filtering), or None."""
+        field = cls.base_filters["ids"].field
+        return field.clean(field.widget.value_from_datadict(query, {}, "ids"))
+
+    def filter_ids(self, queryset: QuerySet[Asset], name: str, value: list[uuid.UUID]) -> QuerySet[Asset]:
+        return queryset.filter(pk__in=value)
 
     def filter_tag(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         return queryset.filter(tags__name=value.strip().lower()).distinct()
@@ -105,7 +181,7 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     def known_parameters(self, view: Any, queryset: QuerySet[Any]) -> set[str]:
         filterset = self.get_filterset_class(view, queryset)
-        names = set(filterset.base_filters) if filterset else set()
+        names = set(filterset.base_filters) | set(getattr(filterset, "aliases", {})) if filterset else set()
         paginator = getattr(view, "paginator", None)
         for attribute in ("cursor_query_param", "page_size_query_param"):
             if parameter := getattr(paginator, attribute, None):

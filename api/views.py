@@ -36,6 +36,7 @@ from api.filters import AssetFilter, StrictFilterBackend
 from assets import replace, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
+from dam.api import NewestFirstCursorPagination
 from renditions import pipeline, services
 from renditions.models import RenditionSpec
 from renditions.specs import Spec
@@ -86,11 +87,22 @@ VIEW, ADD, CHANGE, DELETE = (
 )
 
 
+class AssetPagination(NewestFirstCursorPagination):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["missing"] = {
+            "type": "array", "items": {"type": "string", "format": "uuid"},
+            "description": "Only in the answer to `ids`: the ids asked for that are not in `results`.",
+        }  # fmt: skip
+        return response
+
+
 class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     serializer_class = s.AssetSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = "[0-9a-f-]{36}"
     filterset_class = AssetFilter
+    pagination_class = AssetPagination
     # Signing URLs is a write: each URL may make the server render (and store) a new file.
     action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,), "create": (ADD,),
                           "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,),
@@ -104,8 +116,18 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
 
     @extend_schema(responses={200: s.AssetSerializer(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        queryset = self.filter_queryset(self.get_queryset())
+        if (ids := AssetFilter.requested_ids(request.query_params)) is not None:
+            return self._bulk(queryset, ids)
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self._serialize(list(page or [])))
+
+    def _bulk(self, queryset: QuerySet[Asset], ids: list[uuid.UUID]) -> Response:
+        """A bulk lookup: one page, in the order asked, and the ids it does not hold."""
+        found = {asset.id: asset for asset in queryset}
+        results = self._serialize([found[i] for i in ids if i in found])
+        missing = [str(i) for i in ids if i not in found]
+        return Response({"next": None, "previous": None, "results": results, "missing": missing})
 
     @extend_schema(responses={200: s.AssetSerializer, 404: PROBLEM})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
