@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from api import body_limits
 from api import serializers as s
 from api.collections import CollectionList, CollectionSerializer, collection_paths
+from api.conditional import ConditionalGetMixin
 from api.filters import AssetFilter, StrictFilterBackend
 from assets import replace, uploads
 from assets.ingest import AssetFields, ingest
@@ -97,7 +98,13 @@ class AssetPagination(NewestFirstCursorPagination):
         return response
 
 
-class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
+class AssetViewSet(
+    ConditionalGetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    ApiViewSet,
+):
     serializer_class = s.AssetSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = "[0-9a-f-]{36}"
