@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.http import HttpResponseBase, HttpResponseNotModified
-from django.utils.cache import parse_etags
+from django.http import HttpResponseNotModified
+from django.utils.cache import parse_etags  # type: ignore[attr-defined]  # public, not in the stubs
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,9 +41,7 @@ class ConditionalGetMixin:
 
     conditional_actions: tuple[str, ...] = ("list", "retrieve")
 
-    def finalize_response(
-        self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         if not self._conditional(request, response):
             return response

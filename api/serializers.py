@@ -59,7 +59,8 @@ class TagsField(serializers.ListField):
 
     def get_value(self, dictionary: Any) -> Any:
         if html.is_html_input(dictionary):
-            names = (self.field_name, self.field_name + self.ARRAY_SUFFIX)
+            name = self.field_name or ""
+            names = (name, name + self.ARRAY_SUFFIX)
             if any(name in dictionary for name in names):
                 return [value for name in names for value in dictionary.getlist(name)]
         return super().get_value(dictionary)

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -29,11 +32,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import body_limits
+from api import body_limits, idempotency
 from api import serializers as s
 from api.collections import CollectionList, CollectionSerializer, collection_paths
 from api.conditional import ConditionalGetMixin
 from api.filters import AssetFilter, StrictFilterBackend
+from api.idempotency import IdempotentMixin
 from assets import replace, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
@@ -43,6 +47,12 @@ from renditions.models import RenditionSpec
 from renditions.specs import Spec
 
 PROBLEM = OpenApiResponse(description="application/problem+json with a stable `code` (docs/api.md)")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Optional. A retry with the same key gets the first answer again (24 h); the same "
+    "key with another body: 409 idempotency_conflict; while the first still runs: 409 "
+    "idempotency_in_progress. docs/api.md",
+)  # fmt: skip
 
 
 def base_url(request: Request) -> str:
@@ -100,6 +110,7 @@ class AssetPagination(NewestFirstCursorPagination):
 
 class AssetViewSet(
     ConditionalGetMixin,
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -129,7 +140,7 @@ class AssetViewSet(
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self._serialize(list(page or [])))
 
-    def _bulk(self, queryset: QuerySet[Asset], ids: list[uuid.UUID]) -> Response:
+    def _bulk(self, queryset: QuerySet[Asset], ids: Sequence[uuid.UUID]) -> Response:
         """A bulk lookup: one page, in the order asked, and the ids it does not hold."""
         found = {asset.id: asset for asset in queryset}
         results = self._serialize([found[i] for i in ids if i in found])
@@ -140,9 +151,12 @@ class AssetViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._serialize([self.get_object()])[0])
 
-    @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer},
-                   responses={201: s.AssetSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM})  # fmt: skip
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer}, parameters=[IDEMPOTENCY_KEY],
+                   responses={201: s.AssetSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         form = s.AssetCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
@@ -245,7 +259,7 @@ class CollectionViewSet(CollectionList, ApiViewSet):
     action_permissions = {"list": ("assets.view_collection",), "metadata": ("assets.view_collection",)}
 
 
-class UploadViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+class UploadViewSet(IdempotentMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Direct uploads: ``POST uploads/`` → send the file where told → ``POST uploads/{id}/complete/``.
 
     An upload is its creator's: another key or user gets 404, as for an id that does not exist.
@@ -258,10 +272,13 @@ class UploadViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     def get_queryset(self) -> QuerySet[Upload]:
         return Upload.objects.created_by(api_key=api_key_of(self.request), user=user_of(self.request))
 
-    @extend_schema(request=s.UploadCreateSerializer, responses={201: inline_serializer(
+    @extend_schema(request=s.UploadCreateSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: inline_serializer(
         "UploadStarted", {"upload": s.UploadSerializer(), "instructions": s.UploadInstructions()}),
-        400: PROBLEM, 401: PROBLEM, 403: PROBLEM})  # fmt: skip
-    def create(self, request: Request) -> Response:
+        400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
+    def create(self, request: Request) -> HttpResponseBase:
+        return self.idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         form = s.UploadCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload, instructions = uploads.start(**form.validated_data, api_key=api_key_of(request),

@@ -212,6 +212,11 @@ DAM_DIRECT_UPLOAD_EXPIRY = env.int("DAM_DIRECT_UPLOAD_EXPIRY", default=600)  # s
 # many seconds the claim is dead and a retried `complete` takes it over. Longer than any complete
 # may run: the web server's request timeout kills a worker long before.
 DAM_UPLOAD_COMPLETE_TIMEOUT = env.int("DAM_UPLOAD_COMPLETE_TIMEOUT", default=300)  # seconds
+# An Idempotency-Key's first answer is replayed to retries for this long (Stripe keeps 24 h)...
+DAM_IDEMPOTENCY_TTL = env.int("DAM_IDEMPOTENCY_TTL", default=86400)  # seconds
+# ...and a first request that died (its worker killed) holds its key at most this long; above the
+# web server's request timeout, which kills a request long before.
+DAM_IDEMPOTENCY_LOCK_TIMEOUT = env.int("DAM_IDEMPOTENCY_LOCK_TIMEOUT", default=300)  # seconds
 DAM_API_THROTTLE_RATE = env.str("DAM_API_THROTTLE_RATE", default="1200/min")  # per key or user
 CACHES = {"default": env.cache_url("DAM_CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].startswith("django_redis"):

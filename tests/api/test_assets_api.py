@@ -322,7 +322,9 @@ def test_every_problem_with_a_spec_is_invalid_spec_keyed_by_its_index(
     ('{"specs": ["width-10"], "expires_in": 0}', "expires_in"),
     ('{"specs": ["fill-0x0"], "expires_in": 0}', "expires_in"),  # a bad body and a bad spec: the body's code
 ])  # fmt: skip
-def test_every_problem_with_the_urls_body_is_invalid(api: APIClient, make_asset, body: str, field: str) -> None:
+def test_every_problem_with_the_urls_body_is_invalid(
+    api: APIClient, make_asset, body: str, field: str
+) -> None:
     asset = make_asset()
     response = api.post(f"/api/v1/assets/{asset.id}/urls/", body, content_type="application/json")
     assert field in assert_problem(response, 400, "invalid")["errors"]

@@ -48,7 +48,9 @@ def test_the_answer_is_in_the_order_asked_with_the_missing_listed(api: APIClient
 @pytest.mark.parametrize("spelling", ["comma", "repeated", "rails"])
 def test_every_list_spelling_is_one_list(api: APIClient, make_asset, spelling: str) -> None:
     a, b = (str(make_asset(f"{n}.jpg").id) for n in "ab")
-    query = {"comma": f"ids={b},{a}", "repeated": f"ids={b}&ids={a}", "rails": f"ids[]={b}&ids[]={a}"}[spelling]
+    query = {"comma": f"ids={b},{a}", "repeated": f"ids={b}&ids={a}", "rails": f"ids[]={b}&ids[]={a}"}[
+        spelling
+    ]
     response = api.get(f"/api/v1/assets/?{query}")
     assert response.status_code == 200, response.content
     assert ids_of(response.json()) == [b, a]
@@ -60,7 +62,9 @@ def test_other_filters_apply_and_what_they_leave_out_is_missing(api: APIClient, 
     assert (ids_of(body), body["missing"]) == ([sea], [land])
 
 
-def test_the_largest_lookup_is_one_page_in_fixed_queries(api: APIClient, make_asset, django_assert_max_num_queries) -> None:
+def test_the_largest_lookup_is_one_page_in_fixed_queries(
+    api: APIClient, make_asset, django_assert_max_num_queries
+) -> None:
     made = [str(make_asset(f"{i}.jpg").id) for i in range(3)]
     asked = made + [str(uuid.uuid4()) for _ in range(MAX_BULK_IDS - len(made))]
     api.get("/api/v1/assets/", {"page_size": 1})  # the key's last_used_at is written once per 5 min

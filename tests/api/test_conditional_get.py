@@ -57,14 +57,18 @@ CHANGES = {
     "focal point": _patch(focal_point={"x": 0.1, "y": 0.9}),
     "a rendition made (pending → ready)": _render_small,
     "a named spec added": lambda api, asset: RenditionSpec.objects.create(name="new", spec="width-10"),
-    "a named spec edited": lambda api, asset: RenditionSpec.objects.filter(name="small").update(spec="width-470"),
+    "a named spec edited": lambda api, asset: RenditionSpec.objects.filter(name="small").update(
+        spec="width-470"
+    ),
     "status": lambda api, asset: Asset.objects.filter(pk=asset.pk).update(status="failed"),
 }
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
 @pytest.mark.parametrize("where", ["detail", "list"])
-def test_the_tag_changes_whenever_the_json_does(api: APIClient, asset: Asset, settings, change: str, where: str) -> None:
+def test_the_tag_changes_whenever_the_json_does(
+    api: APIClient, asset: Asset, settings, change: str, where: str
+) -> None:
     settings.DAM_DELIVERY = "proxy"
     url = detail(asset) if where == "detail" else "/api/v1/assets/"
     # given a client holding the current body and its tag

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from renditions.exceptions import InvalidSpec
 from renditions import pipeline
+from renditions.exceptions import InvalidSpec
 from renditions.specs import Spec, SpecLimits, rendition_key, uses_focal_point
 
 VALID = [
