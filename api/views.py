@@ -38,7 +38,7 @@ from api.collections import CollectionList, CollectionSerializer, collection_pat
 from api.conditional import ConditionalGetMixin
 from api.filters import AssetFilter, StrictFilterBackend
 from api.idempotency import IdempotentMixin
-from assets import replace, uploads
+from assets import outbox, replace, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
 from dam.api import NewestFirstCursorPagination
@@ -183,6 +183,7 @@ class AssetViewSet(
             asset.save()
             if "tags" in data:
                 asset.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])
+            outbox.asset_event("asset.updated", asset)
         return Response(self._serialize([self._reload(asset)])[0])
 
     @extend_schema(responses={204: None, 404: PROBLEM})
