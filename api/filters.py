@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.collections import CollectionFilterSet
-from assets.models import Asset, Tag
+from assets.models import Asset, Tag, WebhookDelivery, WebhookEndpoint
 from dam.api import NewestFirstCursorPagination
 
 SHA256 = RegexValidator(r"^[0-9a-fA-F]{64}$", "Expected a SHA-256: 64 hexadecimal digits.")
@@ -162,12 +162,57 @@ class AssetFilter(CollectionFilterSet):
         return queryset  # validated here; the pagination applies it
 
 
+def page_size_filter() -> IntegerFilter:
+    return IntegerFilter(
+        method="paginate", min_value=1, max_value=NewestFirstCursorPagination.max_page_size,
+        help_text=f"Rows per page, 1–{NewestFirstCursorPagination.max_page_size} "
+        f"(default {NewestFirstCursorPagination.page_size}).",
+    )  # fmt: skip
+
+
+class PagedFilterSet(filters.FilterSet):
+    """Only ``page_size`` (validated here; the pagination applies it) and the cursor."""
+
+    page_size = page_size_filter()
+
+    def paginate(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        return queryset
+
+
+class WebhookEndpointFilter(PagedFilterSet):
+    class Meta:
+        model = WebhookEndpoint
+        fields: list[str] = []
+
+
+class WebhookDeliveryFilter(PagedFilterSet):
+    status = filters.ChoiceFilter(choices=WebhookDelivery.Status.choices, method="filter_status",
+                                  help_text="pending, delivered or failed.")  # fmt: skip
+    event = filters.CharFilter(max_length=32, help_text="e.g. asset.ready")
+
+    class Meta:
+        model = WebhookDelivery
+        fields: list[str] = []
+
+    def filter_status(
+        self, queryset: QuerySet[WebhookDelivery], name: str, value: str
+    ) -> QuerySet[WebhookDelivery]:
+        undelivered = queryset.filter(delivered_at__isnull=True)
+        by_status: dict[str, QuerySet[WebhookDelivery]] = {
+            WebhookDelivery.Status.DELIVERED: queryset.filter(delivered_at__isnull=False),
+            WebhookDelivery.Status.PENDING: undelivered.filter(next_attempt_at__isnull=False),
+            WebhookDelivery.Status.FAILED: undelivered.filter(next_attempt_at__isnull=True),
+        }
+        return by_status[value]
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter on list actions, refusing query parameters that neither the view's FilterSet
-    nor its pagination knows."""
+    nor its pagination knows. A view whose other actions list too (``GET webhook-endpoints/{id}/
+    deliveries/``) names a FilterSet per action in ``filterset_classes``."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
-        if getattr(view, "action", None) != "list":
+        if getattr(view, "action", None) not in ("list", *getattr(view, "filterset_classes", {})):
             return queryset  # a detail lookup is by id alone
         known = self.known_parameters(view, queryset)
         unknown = sorted(set(request.query_params) - known)
@@ -178,6 +223,11 @@ class StrictFilterBackend(DjangoFilterBackend):
         if nul := sorted(k for k, values in request.query_params.lists() if any("\x00" in v for v in values)):
             raise ValidationError({name: ["Null characters are not allowed."] for name in nul})
         return super().filter_queryset(request, queryset, view)
+
+    def get_filterset_class(self, view: Any, queryset: QuerySet[Any] | None = None) -> Any:
+        if classes := getattr(view, "filterset_classes", None):
+            return classes.get(getattr(view, "action", None))
+        return super().get_filterset_class(view, queryset)
 
     def known_parameters(self, view: Any, queryset: QuerySet[Any]) -> set[str]:
         filterset = self.get_filterset_class(view, queryset)
