@@ -21,6 +21,7 @@ import enum
 import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,17 +164,20 @@ def _held(delivery_id: str, lease: datetime) -> Any:
     return WebhookDelivery.objects.filter(pk=delivery_id, locked_until=lease)
 
 
-def send_due(*, overdue: timedelta = timedelta(0)) -> int:
-    """Attempt every row due (for longer than ``overdue``), oldest first; returns how many."""
+def send_due(*, overdue: timedelta = timedelta(0)) -> Counter[Outcome | None]:
+    """Attempt every row due (for longer than ``overdue``), oldest first. Counts the outcomes;
+    ``None`` counts attempts that raised (not the endpoint's answer: a bug, the database)."""
+    tally: Counter[Outcome | None] = Counter()
     tried: set[str] = set()
     while ids := [i for i in lost(overdue) if i not in tried]:  # a row that keeps failing is tried once
         for delivery_id in ids:
             tried.add(delivery_id)
             try:
-                attempt(delivery_id)
-            except Exception:  # not the endpoint's answer (a bug, the database): its lease runs out
+                tally[attempt(delivery_id)[0]] += 1
+            except Exception:  # its lease runs out, and a later sweep tries again
                 logger.exception("webhook delivery %s: attempt failed", delivery_id)
-    return len(tried)
+                tally[None] += 1
+    return tally
 
 
 def seconds_until_next() -> float | None:
