@@ -132,11 +132,13 @@ def attempt(delivery_id: str) -> tuple[Outcome, datetime | None]:
     now = timezone.now()
     lease = now + timedelta(seconds=settings.DAM_WEBHOOK_TIMEOUT * LEASE_TIMEOUTS)
     free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
-    taken = (
-        WebhookDelivery.objects.filter(free, pk=delivery_id, delivered_at__isnull=True, endpoint__active=True,
-                                       next_attempt_at__lte=now + DUE_SLACK)
-        .update(locked_until=lease, last_attempt_at=now)
-    )  # fmt: skip
+    # Every condition on the row itself, none through a join: a join makes Django's UPDATE a
+    # `WHERE id IN (SELECT …)`, which PostgreSQL does not re-check against the row a concurrent
+    # sender just took, and both would send it.
+    active = WebhookEndpoint.objects.filter(active=True).values("pk")
+    taken = WebhookDelivery.objects.filter(
+        free, pk=delivery_id, delivered_at__isnull=True, endpoint__in=active, next_attempt_at__lte=now + DUE_SLACK
+    ).update(locked_until=lease, last_attempt_at=now)
     if not taken:
         return Outcome.SKIPPED, None
     try:

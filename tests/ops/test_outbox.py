@@ -194,28 +194,32 @@ def no_hand_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_two_senders_never_send_one_row_twice(receiver, no_hand_off) -> None:
-    # given a slow app and one due delivery
+    # given a slow app and a few due deliveries
     receiver.delay = 1.0
     endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
     with transaction.atomic():
-        (row,) = outbox.record("asset.ready", {"asset": {"id": "x"}}, endpoints=[endpoint])
+        rows = [
+            outbox.record("asset.ready", {"asset": {"id": str(i)}}, endpoints=[endpoint])[0] for i in range(6)
+        ]
     outcomes: list[outbox.Outcome] = []
+    together = threading.Barrier(2 * len(rows))
 
-    def sender() -> None:
+    def sender(row: WebhookDelivery) -> None:
         try:
+            together.wait(10)
             outcomes.append(outbox.attempt(str(row.id))[0])
         finally:
             connection.close()
 
-    # when two senders (a task and a sweep, say) attempt it at once
-    threads = [threading.Thread(target=sender) for _ in range(2)]
+    # when two senders (a task and a sweep, say) attempt each at the same moment
+    threads = [threading.Thread(target=sender, args=(row,)) for row in rows for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(10)
-    # then one sends it, the other skips it
-    assert sorted(o.value for o in outcomes) == ["delivered", "skipped"]
-    assert len(receiver.requests) == 1
+        thread.join(20)
+    # then one of them sends it, the other skips it
+    assert sorted(o.value for o in outcomes) == ["delivered"] * len(rows) + ["skipped"] * len(rows)
+    assert len(receiver.requests) == len(rows)
 
 
 def test_a_sender_killed_mid_attempt_loses_the_row_when_its_lease_ends(receiver) -> None:
