@@ -137,7 +137,11 @@ def attempt(delivery_id: str) -> tuple[Outcome, datetime | None]:
     # sender just took, and both would send it.
     active = WebhookEndpoint.objects.filter(active=True).values("pk")
     taken = WebhookDelivery.objects.filter(
-        free, pk=delivery_id, delivered_at__isnull=True, endpoint__in=active, next_attempt_at__lte=now + DUE_SLACK
+        free,
+        pk=delivery_id,
+        delivered_at__isnull=True,
+        endpoint__in=active,
+        next_attempt_at__lte=now + DUE_SLACK,
     ).update(locked_until=lease, last_attempt_at=now)
     if not taken:
         return Outcome.SKIPPED, None
