@@ -7,8 +7,8 @@ the deliveries of one endpoint, a redelivery, and a test event. Sending is the o
 
 from __future__ import annotations
 
-import secrets
 import uuid
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -27,7 +27,6 @@ from assets.models import WebhookDelivery, WebhookEndpoint
 from dam.errors import DamError
 
 VIEW, ADD, CHANGE, DELETE = (f"assets.{verb}_webhookendpoint" for verb in ("view", "add", "change", "delete"))
-SECRET_BYTES = 32  # 256 random bits, as for API keys: an HMAC key no one can guess
 
 
 class EndpointInactive(DamError):
@@ -35,8 +34,11 @@ class EndpointInactive(DamError):
     status = 409
 
 
-def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(SECRET_BYTES)
+def shown_once(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    """An answer holding a secret: no cache along the way may keep it."""
+    response = Response(data, status=status_code)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class WebhookEndpointViewSet(
@@ -57,8 +59,8 @@ class WebhookEndpointViewSet(
     def create(self, request: Request) -> Response:
         form = ws.WebhookEndpointSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        endpoint = WebhookEndpoint.objects.create(secret=new_secret(), **form.validated_data)
-        return Response(ws.WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        endpoint = WebhookEndpoint.objects.create(**form.validated_data)  # the secret: made by the model
+        return shown_once(ws.WebhookEndpointWithSecretSerializer(endpoint).data, status.HTTP_201_CREATED)
 
     @extend_schema(request=ws.WebhookEndpointSerializer,
                    responses={200: ws.WebhookEndpointSerializer, 400: PROBLEM, 404: PROBLEM})  # fmt: skip
@@ -74,9 +76,8 @@ class WebhookEndpointViewSet(
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
         """A new signing secret, shown in this answer only; the old one stops signing at once."""
         endpoint = self.get_object()
-        endpoint.secret = new_secret()
-        endpoint.save(update_fields=["secret"])
-        return Response(ws.WebhookEndpointWithSecretSerializer(endpoint).data)
+        endpoint.rotate_secret()
+        return shown_once(ws.WebhookEndpointWithSecretSerializer(endpoint).data)
 
     @extend_schema(responses={200: ws.WebhookDeliverySerializer(many=True), 400: PROBLEM, 404: PROBLEM})
     @action(detail=True, methods=["get"])
@@ -99,7 +100,7 @@ class WebhookEndpointViewSet(
         endpoint = self._active(self.get_object())
         with transaction.atomic():
             data = {
-                "endpoint": {"id": str(endpoint.pk), "url": endpoint.url},
+                "endpoint": {"id": str(endpoint.pk), "url": str(endpoint)},  # redacted
                 "message": "A test event from dam.",
             }
             (row,) = outbox.record(WebhookEndpoint.TEST_EVENT, data, endpoints=[endpoint])

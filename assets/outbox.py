@@ -32,7 +32,7 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from assets import webhooks
+from assets import egress, webhooks
 from assets.models import Asset, WebhookDelivery, WebhookEndpoint
 from dam.celery import app as celery_app
 from dam.tasks import backoff
@@ -43,9 +43,9 @@ TASK = "assets.tasks.deliver_webhook"
 # A task's countdown may fire a little early by the worker's clock; it was scheduled for the
 # attempt, so it may take it.
 DUE_SLACK = timedelta(seconds=2)
-# A send lasts at most three timeouts (connect, reply headers, reply excerpt); a sender holds
-# the row one timeout longer, then a sweep may take it (its sender died mid-attempt).
-LEASE_TIMEOUTS = 4
+# A send lasts at most egress.ATTEMPT_TIMEOUTS timeouts (connect, reply headers, reply excerpt);
+# a sender holds the row one timeout longer, then a sweep may take it (its sender died mid-attempt).
+LEASE_TIMEOUTS = egress.ATTEMPT_TIMEOUTS + 1
 BATCH = 100  # rows a sweep reads at a time
 BACKOFF_CAP_SECONDS = 600.0  # retries are spaced at most 10 minutes apart
 

@@ -42,7 +42,7 @@ def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: int 
 
 
 class DeliveryFailed(Exception):
-    """The endpoint did not answer 2xx (or could not be reached); the task retries with backoff."""
+    """The endpoint did not answer 2xx (or could not be reached); the outbox schedules a retry."""
 
 
 def deliver(delivery_id: str) -> WebhookDelivery:

@@ -24,7 +24,9 @@ BASE = "/api/v1/webhook-endpoints/"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(settings) -> Iterator[Receiver]:
+    # The receiver is on loopback, which webhooks refuse unless private addresses are allowed.
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True
     r = Receiver()
     yield r
     r.server.shutdown()
@@ -48,14 +50,33 @@ def wait_for_status(endpoint_id: str, api: APIClient, wanted: str) -> list[dict]
 
 def test_the_secret_is_made_by_the_server_and_shown_once(api: APIClient, receiver: Receiver) -> None:
     # when
-    created = register(api, receiver.url, events=["asset.ready", "asset.created", "asset.ready"])
+    response = api.post(BASE, {"url": receiver.url, "events": ["asset.ready", "asset.created", "asset.ready"]},
+                        format="json")  # fmt: skip
     # then
+    assert response.status_code == 201 and response["Cache-Control"] == "no-store"  # no cache keeps it
+    created = response.json()
     assert created["secret"].startswith("whsec_") and len(created["secret"]) > 40
     assert created["events"] == ["asset.created", "asset.ready"] and created["active"] is True
     shown = api.get(f"{BASE}{created['id']}/").json()
     assert "secret" not in shown and shown["url"] == receiver.url
     assert all("secret" not in row for row in api.get(BASE).json()["results"])
     assert WebhookEndpoint.objects.get().secret == created["secret"]
+
+
+def test_urls_are_checked_as_the_admin_checks_them_and_shown_without_credentials(
+    api: APIClient, settings
+) -> None:
+    # private addresses and http are refused unless allowed (tests, on-premises)
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = False
+    for url in ("http://127.0.0.1:9/hooks", "https://127.0.0.1:9/hooks", "https://169.254.169.254/latest"):
+        body = assert_problem(api.post(BASE, {"url": url}, format="json"), 400, "invalid")
+        assert "cannot receive webhooks" in body["errors"]["url"][0], url
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True
+    created = register(api, "http://app:s3cret@127.0.0.1:9/hooks?token=abc")
+    assert created["url"] == "http://127.0.0.1:9/hooks"  # no credentials, no query
+    assert api.get(f"{BASE}{created['id']}/").json()["url"] == "http://127.0.0.1:9/hooks"
+    assert WebhookEndpoint.objects.get().url == "http://app:s3cret@127.0.0.1:9/hooks?token=abc"
+    assert not WebhookEndpoint.objects.filter(url__startswith="https://169").exists()
 
 
 def test_a_test_event_is_sent_signed_and_listed(api: APIClient, receiver: Receiver) -> None:
@@ -111,7 +132,7 @@ def test_rotating_the_secret_shows_the_new_one_once_and_signs_with_it(
 ) -> None:
     endpoint = register(api, receiver.url)
     rotated = api.post(f"{BASE}{endpoint['id']}/rotate-secret/")
-    assert rotated.status_code == 200
+    assert rotated.status_code == 200 and rotated["Cache-Control"] == "no-store"
     secret = rotated.json()["secret"]
     assert secret != endpoint["secret"] and "secret" not in api.get(f"{BASE}{endpoint['id']}/").json()
     api.post(f"{BASE}{endpoint['id']}/test/")
@@ -142,7 +163,8 @@ def test_update_and_delete(api: APIClient, receiver: Receiver) -> None:
     ({"url": "https://example.com/h", "active": "perhaps"}, "active"),
     ({"url": "https://example.com/" + "h" * 600}, "url"),
 ])  # fmt: skip
-def test_bad_endpoints_are_400_invalid(api: APIClient, body: dict, field: str) -> None:
+def test_bad_endpoints_are_400_invalid(api: APIClient, settings, body: dict, field: str) -> None:
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True
     response = api.post(BASE, body, format="json")
     assert field in assert_problem(response, 400, "invalid")["errors"]
     assert not WebhookEndpoint.objects.exists()

@@ -133,7 +133,8 @@ def _die_between_commit_and_send(tmp_path: Path, storage_root: Path) -> subproce
         print("not killed")
     """)
     env = {**os.environ, "DATABASE_URL": _database_url(), "DAM_SECRET_KEY": "test",
-           "DAM_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "dam.settings"}  # fmt: skip
+           "DAM_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "dam.settings",
+           "DAM_WEBHOOK_ALLOW_PRIVATE": "true"}  # fmt: skip
     env.pop("DAM_BROKER_URL", None)
     return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=120)
 
