@@ -22,8 +22,10 @@ from assets.shown_once import shown_once
 
 class WebhookDeliveryInline(admin.TabularInline[WebhookDelivery, WebhookEndpoint]):
     model = WebhookDelivery
-    fields = readonly_fields = ["created_at", "event", "status", "attempts", "response_status", "error",
-                                "next_attempt_at", "delivered_at"]  # fmt: skip
+    fields = ["created_at", "event", "status", "attempts", "response_status", "error", "next_attempt_at",
+              "delivered_at"]  # fmt: skip
+    readonly_fields = ["created_at", "event", "status", "attempts", "response_status", "error",
+                       "next_attempt_at", "delivered_at"]  # fmt: skip
     extra = 0
     max_num = 0
     ordering = ["-created_at"]
