@@ -73,6 +73,14 @@ def asset_event(event: str, asset: Asset) -> list[WebhookDelivery]:
     return record(event, {"asset": describe_asset(asset)})
 
 
+def assets_updated(asset_ids: Iterable[Any]) -> None:
+    """``asset.updated`` for each of these assets as it is now: a bulk edit, in its transaction."""
+    if not any(e.wants("asset.updated") for e in WebhookEndpoint.objects.filter(active=True)):
+        return  # nobody listens: describe nothing
+    for asset in Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related("tags"):
+        asset_event("asset.updated", asset)
+
+
 def record(
     event: str, data: dict[str, Any], *, endpoints: Iterable[WebhookEndpoint] | None = None
 ) -> list[WebhookDelivery]:

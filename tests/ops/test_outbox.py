@@ -302,3 +302,16 @@ def test_with_a_worker_a_receiver_that_fails_twice_gets_exactly_one_accepted_del
     assert {(r.event, r.attempts, r.status) for r in WebhookDelivery.objects.all()} == {
         (event, 3, "delivered") for event in events
     }
+
+
+def test_an_edit_in_the_admin_announces_asset_updated_with_its_tags(admin_client, no_hand_off) -> None:
+    from django.urls import reverse
+
+    WebhookEndpoint.objects.create(url="https://app.example.com/hooks", events=["asset.updated"])
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    data = {"title": "New", "alt_text": "", "caption": "", "credit": "", "copyright": "", "focal_x": "",
+            "focal_y": "", "collection": str(asset.collection_id), "tag_names": "a, b"}  # fmt: skip
+    assert admin_client.post(reverse("admin:assets_asset_change", args=[asset.pk]), data).status_code == 302
+    (row,) = WebhookDelivery.objects.filter(event="asset.updated")
+    described = row.payload["data"]["asset"]
+    assert (described["id"], described["title"], described["tags"]) == (str(asset.pk), "New", ["a", "b"])
