@@ -38,7 +38,7 @@ setup: $(STAMP)
 
 run: setup
 	@echo "Serving http://$(HOST):$(PORT)/admin/ (Ctrl-C stops)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DAM_PUBLIC_BASE_URL=$${DAM_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run

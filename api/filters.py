@@ -8,6 +8,7 @@ typo (``ids=``) must not return the whole list. docs/api.md lists the parameters
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import django_filters as filters
@@ -19,11 +20,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.collections import CollectionFilterSet
-from assets.models import Asset, Tag
+from assets.models import Asset, Tag, WebhookDelivery, WebhookEndpoint
 from dam.api import NewestFirstCursorPagination
 
 SHA256 = RegexValidator(r"^[0-9a-fA-F]{64}$", "Expected a SHA-256: 64 hexadecimal digits.")
 MAX_SEARCH_LENGTH = 200  # a search term, not a document: bounds the LIKE pattern
+# A bulk lookup is answered in one page, so it asks for at most what one page may hold.
+MAX_BULK_IDS = NewestFirstCursorPagination.max_page_size
+ARRAY_SUFFIX = "[]"  # how Rails and Faraday name an array in a query string: ids[]=a&ids[]=b
 
 
 class CaseInsensitiveChoiceField(forms.ChoiceField):
@@ -46,6 +50,62 @@ class IntegerFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
+class ListWidget(forms.TextInput):
+    """A list parameter in every spelling: ``ids=a,b``, ``ids=a&ids=b``, ``ids[]=a&ids[]=b``.
+    Absent: None (no filter). Present but empty: ``""`` (an error, never "no filter")."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:
+        names = [key for key in (name, name + ARRAY_SUFFIX) if key in data]
+        if not names:
+            return None
+        return ",".join(value for key in names for value in data.getlist(key))
+
+
+class UUIDListField(forms.Field):
+    """Asset ids, in the order given, each once: at least one, at most ``max_items``."""
+
+    widget = ListWidget
+
+    def __init__(self, *args: Any, max_items: int, **kwargs: Any) -> None:
+        self.max_items = max_items
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: str | None) -> list[uuid.UUID] | None:
+        if value is None:
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        if parts == [""]:
+            raise forms.ValidationError("Give at least one id.", code="invalid")
+        ids, bad = [], []
+        for part in parts:
+            try:
+                ids.append(uuid.UUID(part))
+            except ValueError:
+                bad.append(part[:40])
+        if bad:
+            raise forms.ValidationError(
+                f"Not asset ids (UUIDs): {', '.join(map(repr, bad[:5]))}.", code="invalid"
+            )
+        unique = list(dict.fromkeys(ids))
+        if len(unique) > self.max_items:
+            raise forms.ValidationError(f"At most {self.max_items} ids per request.", code="invalid")
+        return unique
+
+
+class UUIDListFilter(filters.Filter):
+    field_class = UUIDListField
+
+
+class AssetFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A bulk lookup is one page in the order asked: a cursor or page size would cut it.
+        paging = [name for name in ("cursor", "page_size") if name in self.data]
+        if cleaned.get("ids") and paging:
+            self.add_error("ids", f"ids takes no {' or '.join(paging)}: its answer is one page.")
+        return cleaned
+
+
 class AssetFilter(CollectionFilterSet):
     tag = filters.CharFilter(method="filter_tag", max_length=Tag._meta.get_field("name").max_length,
                              help_text="Assets with this tag (case-insensitive).")  # fmt: skip
@@ -61,6 +121,9 @@ class AssetFilter(CollectionFilterSet):
                                               help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")  # fmt: skip
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                               help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
+    ids = UUIDListFilter(method="filter_ids", max_items=MAX_BULK_IDS,
+                         help_text=f"Bulk lookup: up to {MAX_BULK_IDS} asset ids, comma-separated (or ids[]=…); "
+                         "the answer is one page in the order asked, with `missing` listing the ids not in it.")  # fmt: skip
     page_size = IntegerFilter(
         method="paginate", min_value=1, max_value=NewestFirstCursorPagination.max_page_size,
         help_text=f"Assets per page, 1–{NewestFirstCursorPagination.max_page_size} "
@@ -69,7 +132,20 @@ class AssetFilter(CollectionFilterSet):
 
     class Meta:
         model = Asset
+        form = AssetFilterForm
         fields: list[str] = []  # every parameter is declared above, with its validation
+
+    # Other spellings of declared parameters (StrictFilterBackend knows them too).
+    aliases = {"ids" + ARRAY_SUFFIX: "ids"}
+
+    @classmethod
+    def requested_ids(cls, query: Any) -> list[uuid.UUID] | None:
+        """The ids of a bulk lookup (already validated by the list's filtering), or None."""
+        field = cls.base_filters["ids"].field
+        return field.clean(field.widget.value_from_datadict(query, {}, "ids"))
+
+    def filter_ids(self, queryset: QuerySet[Asset], name: str, value: list[uuid.UUID]) -> QuerySet[Asset]:
+        return queryset.filter(pk__in=value)
 
     def filter_tag(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         return queryset.filter(tags__name=value.strip().lower()).distinct()
@@ -86,12 +162,57 @@ class AssetFilter(CollectionFilterSet):
         return queryset  # validated here; the pagination applies it
 
 
+def page_size_filter() -> IntegerFilter:
+    return IntegerFilter(
+        method="paginate", min_value=1, max_value=NewestFirstCursorPagination.max_page_size,
+        help_text=f"Rows per page, 1–{NewestFirstCursorPagination.max_page_size} "
+        f"(default {NewestFirstCursorPagination.page_size}).",
+    )  # fmt: skip
+
+
+class PagedFilterSet(filters.FilterSet):
+    """Only ``page_size`` (validated here; the pagination applies it) and the cursor."""
+
+    page_size = page_size_filter()
+
+    def paginate(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        return queryset
+
+
+class WebhookEndpointFilter(PagedFilterSet):
+    class Meta:
+        model = WebhookEndpoint
+        fields: list[str] = []
+
+
+class WebhookDeliveryFilter(PagedFilterSet):
+    status = filters.ChoiceFilter(choices=WebhookDelivery.Status.choices, method="filter_status",
+                                  help_text="pending, delivered or failed.")  # fmt: skip
+    event = filters.CharFilter(max_length=32, help_text="e.g. asset.ready")
+
+    class Meta:
+        model = WebhookDelivery
+        fields: list[str] = []
+
+    def filter_status(
+        self, queryset: QuerySet[WebhookDelivery], name: str, value: str
+    ) -> QuerySet[WebhookDelivery]:
+        undelivered = queryset.filter(delivered_at__isnull=True)
+        by_status: dict[str, QuerySet[WebhookDelivery]] = {
+            WebhookDelivery.Status.DELIVERED: queryset.filter(delivered_at__isnull=False),
+            WebhookDelivery.Status.PENDING: undelivered.filter(next_attempt_at__isnull=False),
+            WebhookDelivery.Status.FAILED: undelivered.filter(next_attempt_at__isnull=True),
+        }
+        return by_status[value]
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter on list actions, refusing query parameters that neither the view's FilterSet
-    nor its pagination knows."""
+    nor its pagination knows. A view whose other actions list too (``GET webhook-endpoints/{id}/
+    deliveries/``) names a FilterSet per action in ``filterset_classes``."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
-        if getattr(view, "action", None) != "list":
+        if getattr(view, "action", None) not in ("list", *getattr(view, "filterset_classes", {})):
             return queryset  # a detail lookup is by id alone
         known = self.known_parameters(view, queryset)
         unknown = sorted(set(request.query_params) - known)
@@ -103,9 +224,14 @@ class StrictFilterBackend(DjangoFilterBackend):
             raise ValidationError({name: ["Null characters are not allowed."] for name in nul})
         return super().filter_queryset(request, queryset, view)
 
+    def get_filterset_class(self, view: Any, queryset: QuerySet[Any] | None = None) -> Any:
+        if classes := getattr(view, "filterset_classes", None):
+            return classes.get(getattr(view, "action", None))
+        return super().get_filterset_class(view, queryset)
+
     def known_parameters(self, view: Any, queryset: QuerySet[Any]) -> set[str]:
         filterset = self.get_filterset_class(view, queryset)
-        names = set(filterset.base_filters) if filterset else set()
+        names = set(filterset.base_filters) | set(getattr(filterset, "aliases", {})) if filterset else set()
         paginator = getattr(view, "paginator", None)
         for attribute in ("cursor_query_param", "page_size_query_param"):
             if parameter := getattr(paginator, attribute, None):

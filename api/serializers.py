@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
 from api.collections import CollectionRefField
 from assets import uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Collection, Upload
-from renditions.models import RenditionSpec
+from renditions.exceptions import InvalidSpec
+from renditions.models import RenditionSpec, spec_limits
 from renditions.services import RenditionInfo, parsed
+from renditions.specs import Spec
+
+MAX_SIGNED_URLS = 50  # per request: a page of images, not a crawl
+MAX_URL_LIFETIME = 10 * 365 * 86400  # ten years; omit expires_in for a URL that never expires
 
 
 @extend_schema_field({"type": "object", "nullable": True, "properties": {
@@ -42,15 +50,26 @@ class FocalPointField(serializers.Field):
 
 
 class TagsField(serializers.ListField):
-    """A list of tags; in a form also ``tags=a&tags=b`` or one ``"a, b"``."""
+    """A list of tags: JSON ``["a", "b"]``; in a form ``tags=a&tags=b``, ``tags[]=a&tags[]=b``
+    (how Rails and Faraday send arrays) or one ``"a, b"`` (as editors type them; a tag never holds
+    a comma). ``tags`` and ``tags[]`` together are one list."""
 
     child = serializers.CharField(max_length=64)
+    ARRAY_SUFFIX = "[]"
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary):
+            name = self.field_name or ""
+            names = (name, name + self.ARRAY_SUFFIX)
+            if any(name in dictionary for name in names):
+                return [value for name in names for value in dictionary.getlist(name)]
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data: Any) -> list[str]:
         if isinstance(data, str):
-            data = parse_tags(data)
-        elif isinstance(data, list) and len(data) == 1 and isinstance(data[0], str) and "," in data[0]:
-            data = parse_tags(data[0])
+            data = [data]
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            data = [tag for item in data for tag in parse_tags(item)]
         return sorted({t.strip().lower() for t in super().to_internal_value(data) if t.strip()})
 
 
@@ -105,8 +124,18 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
             if named is None or info.width is None or info.content_type is None or _crops(named):
                 continue
             by_type.setdefault(info.content_type, []).append((info.width, info.url))
-        return {kind: ", ".join(f"{url} {width}w" for width, url in sorted(set(entries)))
-                for kind, entries in by_type.items()}  # fmt: skip
+        return {kind: _one_per_width(entries) for kind, entries in by_type.items()}
+
+
+def _one_per_width(entries: list[tuple[int, str]]) -> str:
+    """A ``srcset`` value with each width once. A source smaller than several specs gives them all
+    its own width (no upscaling), and a browser treats repeated widths as an invalid srcset; the
+    pixels are the same, so the first URL (by spec name) stands for that width (the HTML standard
+    makes a repeated width descriptor an error; browsers drop all but one)."""
+    chosen: dict[int, str] = {}
+    for width, url in sorted(entries):
+        chosen.setdefault(width, url)
+    return ", ".join(f"{url} {width}w" for width, url in chosen.items())
 
 
 def _crops(named: RenditionSpec) -> bool:
@@ -167,17 +196,25 @@ def fields_from(data: dict[str, Any]) -> AssetFields:
 
 
 class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
-    width = serializers.SerializerMethodField(
-        help_text="Output width when the spec fixes it (fill, pad, fit-box max)"
+    """A named spec. Its size is an upper bound, never a promise: ``fill-1920x1080`` of an 800×400
+    original is 711×400 (no upscaling), so the exact size of one asset's rendition is in that
+    asset's ``renditions``."""
+
+    max_width = serializers.SerializerMethodField(
+        help_text="The widest output the spec can give (fill, fit, pad, width); smaller originals "
+        "give less. null where only the image decides"
     )
-    height = serializers.SerializerMethodField()
+    max_height = serializers.SerializerMethodField(help_text="As max_width, for the height")
+    width = serializers.SerializerMethodField(help_text="Deprecated: the same as max_width")
+    height = serializers.SerializerMethodField(help_text="Deprecated: the same as max_height")
     format = serializers.SerializerMethodField(
         help_text="jpeg, png, webp, avif, gif, auto, or null (source's)"
     )
 
     class Meta:
         model = RenditionSpec
-        fields = ["name", "spec", "description", "eager", "width", "height", "format"]
+        fields = ["name", "spec", "description", "eager", "max_width", "max_height", "width", "height",
+                  "format"]  # fmt: skip
 
     def _box(self, named: RenditionSpec) -> tuple[int | None, int | None]:
         from renditions import operations as ops
@@ -191,19 +228,65 @@ class RenditionSpecSerializer(serializers.ModelSerializer[RenditionSpec]):
             return None, height.value
         return None, None
 
-    def get_width(self, named: RenditionSpec) -> int | None:
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_max_width(self, named: RenditionSpec) -> int | None:
         return self._box(named)[0]
 
-    def get_height(self, named: RenditionSpec) -> int | None:
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_max_height(self, named: RenditionSpec) -> int | None:
         return self._box(named)[1]
+
+    @extend_schema_field({"type": "integer", "nullable": True, "deprecated": True})
+    def get_width(self, named: RenditionSpec) -> int | None:
+        return self.get_max_width(named)
+
+    @extend_schema_field({"type": "integer", "nullable": True, "deprecated": True})
+    def get_height(self, named: RenditionSpec) -> int | None:
+        return self.get_max_height(named)
 
     def get_format(self, named: RenditionSpec) -> str | None:
         return parsed(named).format_name
 
 
+@extend_schema_field({"type": "string", "example": "fill-640x360|format-webp"})
+class SpecField(serializers.Field):
+    """One ad-hoc spec, parsed. Whatever is wrong with it (not a string, a NUL, an unknown word, a
+    cap exceeded) is ``invalid_spec``, so a client tells a bad spec from a bad body by the code."""
+
+    default_error_messages = {
+        "invalid_spec": "A spec is a string such as “fill-640x360|format-webp”.",
+        "unprintable": "The spec contains a control or surrogate character.",
+        "empty": "The spec is empty; name at least one operation, e.g. “format-webp”.",
+    }
+
+    def run_validation(self, data: Any = empty) -> Spec:
+        # Not Field's: its own checks (null, blank) would answer with codes of their own.
+        return self.to_internal_value(data)
+
+    def to_internal_value(self, data: Any) -> Spec:
+        if not isinstance(data, str):
+            self.fail("invalid_spec")
+        # Refused before parsing: a parse error quotes the spec, and a lone surrogate in the
+        # reply could not even be encoded as UTF-8.
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in data):
+            raise serializers.ValidationError(self.error_messages["unprintable"], code="invalid_spec")
+        if not data.strip():  # its URL would have an empty path segment
+            raise serializers.ValidationError(self.error_messages["empty"], code="invalid_spec")
+        try:
+            return Spec.parse(data, spec_limits())
+        except InvalidSpec as exc:
+            raise serializers.ValidationError(exc.message, code="invalid_spec") from exc
+
+    def to_representation(self, value: Spec) -> str:
+        return str(value)
+
+
 class UrlsRequestSerializer(serializers.Serializer):
-    specs = serializers.ListField(child=serializers.CharField(max_length=512), min_length=1, max_length=50)
-    expires_in = serializers.IntegerField(required=False, min_value=1, max_value=10 * 365 * 86400,
+    specs = serializers.ListField(
+        child=SpecField(), min_length=1, max_length=MAX_SIGNED_URLS,
+        help_text=f"1–{MAX_SIGNED_URLS} specs; each problem with one is `invalid_spec`, keyed by its index",
+    )  # fmt: skip
+    expires_in = serializers.IntegerField(required=False, min_value=1, max_value=MAX_URL_LIFETIME,
                                           help_text="Seconds; omit for URLs that never expire")  # fmt: skip
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -29,19 +32,27 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import body_limits
+from api import body_limits, idempotency
 from api import serializers as s
 from api.collections import CollectionList, CollectionSerializer, collection_paths
+from api.conditional import ConditionalGetMixin
 from api.filters import AssetFilter, StrictFilterBackend
-from assets import replace, uploads
+from api.idempotency import IdempotentMixin
+from assets import outbox, replace, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
+from dam.api import NewestFirstCursorPagination
 from renditions import pipeline, services
-from renditions.exceptions import InvalidSpec
-from renditions.models import RenditionSpec, spec_limits
+from renditions.models import RenditionSpec
 from renditions.specs import Spec
 
 PROBLEM = OpenApiResponse(description="application/problem+json with a stable `code` (docs/api.md)")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Optional. A retry with the same key gets the first answer again (24 h); the same "
+    "key with another body: 409 idempotency_conflict; while the first still runs: 409 "
+    "idempotency_in_progress. docs/api.md",
+)  # fmt: skip
 
 
 def base_url(request: Request) -> str:
@@ -87,11 +98,29 @@ VIEW, ADD, CHANGE, DELETE = (
 )
 
 
-class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
+class AssetPagination(NewestFirstCursorPagination):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["missing"] = {
+            "type": "array", "items": {"type": "string", "format": "uuid"},
+            "description": "Only in the answer to `ids`: the ids asked for that are not in `results`.",
+        }  # fmt: skip
+        return response
+
+
+class AssetViewSet(
+    ConditionalGetMixin,
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    ApiViewSet,
+):
     serializer_class = s.AssetSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = "[0-9a-f-]{36}"
     filterset_class = AssetFilter
+    pagination_class = AssetPagination
     # Signing URLs is a write: each URL may make the server render (and store) a new file.
     action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,), "create": (ADD,),
                           "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,),
@@ -105,16 +134,29 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
 
     @extend_schema(responses={200: s.AssetSerializer(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        queryset = self.filter_queryset(self.get_queryset())
+        if (ids := AssetFilter.requested_ids(request.query_params)) is not None:
+            return self._bulk(queryset, ids)
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self._serialize(list(page or [])))
+
+    def _bulk(self, queryset: QuerySet[Asset], ids: Sequence[uuid.UUID]) -> Response:
+        """A bulk lookup: one page, in the order asked, and the ids it does not hold."""
+        found = {asset.id: asset for asset in queryset}
+        results = self._serialize([found[i] for i in ids if i in found])
+        missing = [str(i) for i in ids if i not in found]
+        return Response({"next": None, "previous": None, "results": results, "missing": missing})
 
     @extend_schema(responses={200: s.AssetSerializer, 404: PROBLEM})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._serialize([self.get_object()])[0])
 
-    @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer},
-                   responses={201: s.AssetSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM})  # fmt: skip
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer}, parameters=[IDEMPOTENCY_KEY],
+                   responses={201: s.AssetSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         form = s.AssetCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
@@ -141,6 +183,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
             asset.save()
             if "tags" in data:
                 asset.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])
+            outbox.asset_event("asset.updated", asset)
         return Response(self._serialize([self._reload(asset)])[0])
 
     @extend_schema(responses={204: None, 404: PROBLEM})
@@ -157,15 +200,9 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         form.is_valid(raise_exception=True)
         expires_in = form.validated_data.get("expires_in")
         expires = int(time.time()) + expires_in if expires_in else None
-        specs, errors = [], {}
-        for index, text in enumerate(form.validated_data["specs"]):
-            try:
-                specs.append(Spec.parse(text, spec_limits()))
-            except InvalidSpec as exc:
-                errors[str(index)] = [exc.message]
-        if errors:
-            raise ValidationError({"specs": errors}, code="invalid_spec")
-        return Response({"urls": [self._signed(asset, spec, expires) for spec in specs]})
+        return Response(
+            {"urls": [self._signed(asset, spec, expires) for spec in form.validated_data["specs"]]}
+        )
 
     def _signed(self, asset: Asset, spec: Spec, expires: int | None) -> dict[str, Any]:
         url = services.adhoc_url(asset, spec, base=base_url(self.request), expires=expires)
@@ -223,7 +260,7 @@ class CollectionViewSet(CollectionList, ApiViewSet):
     action_permissions = {"list": ("assets.view_collection",), "metadata": ("assets.view_collection",)}
 
 
-class UploadViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+class UploadViewSet(IdempotentMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Direct uploads: ``POST uploads/`` → send the file where told → ``POST uploads/{id}/complete/``.
 
     An upload is its creator's: another key or user gets 404, as for an id that does not exist.
@@ -236,10 +273,13 @@ class UploadViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     def get_queryset(self) -> QuerySet[Upload]:
         return Upload.objects.created_by(api_key=api_key_of(self.request), user=user_of(self.request))
 
-    @extend_schema(request=s.UploadCreateSerializer, responses={201: inline_serializer(
+    @extend_schema(request=s.UploadCreateSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: inline_serializer(
         "UploadStarted", {"upload": s.UploadSerializer(), "instructions": s.UploadInstructions()}),
-        400: PROBLEM, 401: PROBLEM, 403: PROBLEM})  # fmt: skip
-    def create(self, request: Request) -> Response:
+        400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
+    def create(self, request: Request) -> HttpResponseBase:
+        return self.idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         form = s.UploadCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload, instructions = uploads.start(**form.validated_data, api_key=api_key_of(request),

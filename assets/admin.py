@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
+from assets import outbox
 from assets.editor import actions, asset_page, library, uploading
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
@@ -262,6 +263,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                 for n in parse_tags(form.cleaned_data["tag_names"])
             ]
         )
+        if change:  # in the change view's transaction, like the edit itself
+            outbox.asset_event("asset.updated", obj)
 
     # --- upload: the add page is the (multi-)upload page -------------------------------------
 

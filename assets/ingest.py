@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
 
-from assets import memory
+from assets import memory, outbox
 from assets.filenames import safe_display_name
 from assets.models import Asset, Tag
 from assets.validators import Inspection, Limits, inspect_upload
@@ -95,6 +95,7 @@ def ingest(
                 prepare(asset)
             asset.save(force_insert=True)
             asset.tags.set(_tags(fields.tags))
+            outbox.asset_event("asset.created", asset)  # announced if and only if the row commits
             for hook in after_ingest:
                 transaction.on_commit(lambda hook=hook: hook(asset))  # type: ignore[misc]
     except BaseException:

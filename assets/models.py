@@ -347,10 +347,13 @@ class WebhookEndpoint(models.Model):
     """
 
     class Event(models.TextChoices):
-        ASSET_READY = "asset.ready"
+        ASSET_CREATED = "asset.created"
         ASSET_UPDATED = "asset.updated"
+        ASSET_READY = "asset.ready"
         ASSET_FAILED = "asset.failed"
         ASSET_DELETED = "asset.deleted"
+
+    TEST_EVENT = "webhook.test"  # sent on request to one endpoint, whatever its events
 
     url = models.URLField(max_length=500)
     secret = models.CharField(
@@ -373,8 +376,22 @@ class WebhookEndpoint(models.Model):
         return self.active and (not self.events or event in self.events)
 
 
+class WebhookDeliveryQuerySet(models.QuerySet["WebhookDelivery"]):
+    def due(self, now: datetime) -> WebhookDeliveryQuerySet:
+        """Waiting for an attempt that is due, held by no sender, to an endpoint still active."""
+        return self.filter(next_attempt_at__lte=now, endpoint__active=True).filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+        )
+
+
 class WebhookDelivery(models.Model):
-    """One event sent (or being sent) to one endpoint, with what the endpoint answered."""
+    """One event for one endpoint: an outbox row, written in the transaction that made the change,
+    then sent (and retried) by a sender (assets/outbox.py), with what the endpoint answered."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # an attempt is due or scheduled
+        DELIVERED = "delivered"  # the endpoint answered 2xx
+        FAILED = "failed"  # every attempt failed; redeliver to try again
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
@@ -386,10 +403,28 @@ class WebhookDelivery(models.Model):
     error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the next attempt is due; empty once delivered or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A sender holds the row until then; a sender killed mid-attempt loses it then.
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "webhook deliveries"
+        indexes = [
+            # The senders' question, "what is due?", reads only the rows still waiting.
+            models.Index(fields=["next_attempt_at"], name="webhook_delivery_due",
+                         condition=Q(next_attempt_at__isnull=False)),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"
+
+    @property
+    def status(self) -> str:
+        if self.delivered_at is not None:
+            return self.Status.DELIVERED
+        return self.Status.PENDING if self.next_attempt_at is not None else self.Status.FAILED

@@ -1,4 +1,5 @@
-"""Files leave storage only after the row's deletion commits (a rollback keeps both)."""
+"""Files leave storage only after the row's deletion commits (a rollback keeps both); the
+deletion is announced (asset.deleted) in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from assets import webhooks
+from assets import outbox
 from assets.models import Asset, AssetVersion
 from dam.storage import originals_storage
 
@@ -30,8 +31,8 @@ def delete_file_on_commit(storage_alias_getter: Any, name: str) -> None:
 @receiver(post_delete, sender=Asset, dispatch_uid="assets.delete_original")
 def _delete_original(sender: type[Asset], instance: Asset, **kwargs: Any) -> None:
     delete_file_on_commit(originals_storage, instance.file.name)
-    asset_id = str(instance.pk)
-    transaction.on_commit(lambda: webhooks.emit("asset.deleted", {"asset": {"id": asset_id}}))
+    # In the deletion's own transaction (Django deletes in one): announced if and only if deleted.
+    outbox.record("asset.deleted", {"asset": {"id": str(instance.pk)}})
 
 
 @receiver(post_delete, sender=AssetVersion, dispatch_uid="assets.delete_version_file")

@@ -22,8 +22,10 @@ from assets.shown_once import shown_once
 
 class WebhookDeliveryInline(admin.TabularInline[WebhookDelivery, WebhookEndpoint]):
     model = WebhookDelivery
-    fields = ["created_at", "event", "attempts", "response_status", "error", "delivered_at"]
-    readonly_fields = ["created_at", "event", "attempts", "response_status", "error", "delivered_at"]
+    fields = ["created_at", "event", "status", "attempts", "response_status", "error", "next_attempt_at",
+              "delivered_at"]  # fmt: skip
+    readonly_fields = ["created_at", "event", "status", "attempts", "response_status", "error",
+                       "next_attempt_at", "delivered_at"]  # fmt: skip
     extra = 0
     max_num = 0
     ordering = ["-created_at"]
@@ -87,7 +89,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
-    list_display = ["event", "endpoint", "attempts", "response_status", "error", "delivered_at", "created_at"]
+    list_display = ["event", "endpoint", "status", "attempts", "response_status", "error", "next_attempt_at",
+                    "delivered_at", "created_at"]  # fmt: skip
     list_filter = ["event", "response_status"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 

@@ -1,4 +1,4 @@
-"""Webhooks: signed JSON posts to the consuming app, recorded and retried.
+"""Webhooks: the signature, and one attempt to send a delivery (assets/outbox.py decides when).
 
 Signature (Stripe's scheme, documented for Ruby in docs/api.md):
 
@@ -16,15 +16,12 @@ import hmac
 import json
 import logging
 import time
-from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
 from assets import egress
-from assets.models import WebhookDelivery, WebhookEndpoint
+from assets.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -44,29 +41,8 @@ def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: int 
     return abs(now - timestamp) <= tolerance and hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def emit(event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
-    """Record a delivery per subscribed endpoint and send each after the transaction commits."""
-    from assets.tasks import deliver_webhook
-
-    deliveries = []
-    for endpoint in WebhookEndpoint.objects.filter(active=True):
-        if endpoint.wants(event):
-            delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload={})
-            delivery.payload = {
-                "id": str(delivery.id),
-                "event": event,
-                "created_at": timezone.now(),
-                "data": data,
-            }
-            delivery.payload = json.loads(json.dumps(delivery.payload, cls=DjangoJSONEncoder))
-            delivery.save(update_fields=["payload"])
-            deliveries.append(delivery)
-            transaction.on_commit(lambda d=delivery: deliver_webhook.delay(str(d.id)))  # type: ignore[misc]
-    return deliveries
-
-
 class DeliveryFailed(Exception):
-    """The endpoint did not answer 2xx (or could not be reached); the task retries with backoff."""
+    """The endpoint did not answer 2xx (or could not be reached); the outbox schedules a retry."""
 
 
 def deliver(delivery_id: str) -> WebhookDelivery:

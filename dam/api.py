@@ -85,9 +85,10 @@ def _errors(detail: Any) -> Any:
     return str(detail)
 
 
-# Field errors raised with one of these stable codes surface as the problem's code, so clients
-# need not dig into ``errors`` for the common case. Django's and DRF's own validation codes
-# (``invalid_choice``, ``null_characters_not_allowed``, ``max_value``…) stay ``invalid``.
+# Field errors raised with one of these stable codes surface as the problem's code when every
+# problem in the request has it, so clients need not dig into ``errors`` for the common case.
+# Django's and DRF's own validation codes (``invalid_choice``, ``null_characters_not_allowed``,
+# ``min_length``…) and any mix of problems are ``invalid``: those codes are not part of the API.
 FIELD_CODES = frozenset({"invalid_spec", "unsupported_format"})
 
 
@@ -106,7 +107,7 @@ def _validation_code(detail: Any) -> str | None:
             flat.append(str(node))
 
     walk(codes)
-    return next((c for c in flat if c in FIELD_CODES), None)
+    return flat[0] if len(set(flat)) == 1 and flat[0] in FIELD_CODES else None
 
 
 def _finish(response: Response) -> Response:

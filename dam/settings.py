@@ -47,7 +47,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("DAM_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DAM_CSRF_TRUSTED_ORIGINS", default=[])
-# Absolute URLs in API JSON and redirects are built from this when set (behind a proxy or CDN).
+# Absolute URLs in API JSON and redirects are built from this when set (behind a proxy or CDN);
+# outside a request (webhook payloads) always: unset, it is derived (dam/public_url.py).
 DAM_PUBLIC_BASE_URL = env.str("DAM_PUBLIC_BASE_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
@@ -212,6 +213,11 @@ DAM_DIRECT_UPLOAD_EXPIRY = env.int("DAM_DIRECT_UPLOAD_EXPIRY", default=600)  # s
 # many seconds the claim is dead and a retried `complete` takes it over. Longer than any complete
 # may run: the web server's request timeout kills a worker long before.
 DAM_UPLOAD_COMPLETE_TIMEOUT = env.int("DAM_UPLOAD_COMPLETE_TIMEOUT", default=300)  # seconds
+# An Idempotency-Key's first answer is replayed to retries for this long (Stripe keeps 24 h)...
+DAM_IDEMPOTENCY_TTL = env.int("DAM_IDEMPOTENCY_TTL", default=86400)  # seconds
+# ...and a first request that died (its worker killed) holds its key at most this long; above the
+# web server's request timeout, which kills a request long before.
+DAM_IDEMPOTENCY_LOCK_TIMEOUT = env.int("DAM_IDEMPOTENCY_LOCK_TIMEOUT", default=300)  # seconds
 DAM_API_THROTTLE_RATE = env.str("DAM_API_THROTTLE_RATE", default="1200/min")  # per key or user
 CACHES = {"default": env.cache_url("DAM_CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].startswith("django_redis"):
@@ -286,6 +292,17 @@ DAM_WEBHOOK_TIMEOUT = env.float("DAM_WEBHOOK_TIMEOUT", default=5.0)
 DAM_WEBHOOK_ALLOW_PRIVATE = env.bool("DAM_WEBHOOK_ALLOW_PRIVATE", default=False)
 # CA certificates webhook endpoints are verified against (an internal CA on-premises).
 DAM_WEBHOOK_CA_BUNDLE = env.str("DAM_WEBHOOK_CA_BUNDLE", default=certifi.where())
+# Webhook deliveries are an outbox (assets/outbox.py): each is tried up to this many times, the
+# retries spaced by a backoff doubling from DAM_WEBHOOK_BACKOFF_SECONDS up to 10 minutes
+# (5 s, 10 s, 20 s … : 9 attempts span about 21 minutes).
+DAM_WEBHOOK_MAX_ATTEMPTS = env.int("DAM_WEBHOOK_MAX_ATTEMPTS", default=9)
+DAM_WEBHOOK_BACKOFF_SECONDS = env.float("DAM_WEBHOOK_BACKOFF_SECONDS", default=5.0)
+# How often a sweep looks for deliveries whose send was lost (a process killed between the commit
+# and the send, a broker that refused the task): the in-process sender's loop, and Celery beat.
+DAM_WEBHOOK_SWEEP_SECONDS = env.float("DAM_WEBHOOK_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "send-lost-webhooks": {"task": "assets.tasks.sweep_webhooks", "schedule": DAM_WEBHOOK_SWEEP_SECONDS},
+}
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {

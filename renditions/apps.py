@@ -6,13 +6,18 @@ class RenditionsConfig(AppConfig):
     verbose_name = "Renditions"
 
     def ready(self) -> None:
-        from assets import ingest, replace
-        from renditions import signals  # noqa: F401  (file deletion after commit)
+        from assets import ingest, outbox, replace
+        from renditions import (
+            events,
+            signals,  # noqa: F401  (file deletion after commit)
+        )
         from renditions.signals import (
             forget_replaced_renditions,
             mark_processing_if_eager,
             queue_eager_renditions,
         )
+
+        outbox.describe_asset = events.describe_asset  # webhooks list the renditions
 
         if mark_processing_if_eager not in ingest.before_save:
             ingest.before_save.append(mark_processing_if_eager)

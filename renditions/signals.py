@@ -34,14 +34,14 @@ def queue_eager_renditions(asset: Asset) -> None:
 def forget_replaced_renditions(asset: Asset, previous_checksum: str) -> None:
     """After a file replacement (inside its transaction): the old renditions' rows go (their files
     leave storage after the commit; their URLs now redirect to the new ones), and the consuming
-    app is told by an ``asset.updated`` webhook with the new URLs."""
-    from assets import webhooks
-    from renditions.tasks import event_payload
+    app is told by an ``asset.updated`` webhook with the new URLs (written in that transaction)."""
+    from assets import outbox
+    from renditions.events import describe_asset
 
     for row in Rendition.objects.filter(asset=asset).exclude(key__in=_current_keys(asset)):
         row.delete()
-    payload = {**event_payload(asset), "previous_checksum": previous_checksum, "change": "file"}
-    webhooks.emit("asset.updated", {"asset": payload})
+    payload = {**describe_asset(asset), "previous_checksum": previous_checksum, "change": "file"}
+    outbox.record("asset.updated", {"asset": payload})
 
 
 def _current_keys(asset: Asset) -> list[str]:

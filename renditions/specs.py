@@ -134,13 +134,24 @@ def _parse_word(word: str, max_edge: int) -> ops.Operation:
     return kind.parse(argument, max_edge)
 
 
+def uses_focal_point(spec: str) -> bool:
+    """Whether the focal point moves any pixel of this (canonical) spec's output: only ``fill``
+    crops around it. Read from the text, not a parsed Spec: a page builds hundreds of keys."""
+    return any(ops.REGISTRY.get(word.partition("-")[0]) is ops.Fill for word in spec.split("|"))
+
+
 def rendition_key(spec: str, *, checksum: str, focal_point: tuple[float, float] | None) -> str:
-    """The content key: changes whenever the original, the focal point or the spec changes.
+    """The content key: changes whenever the original, the spec, or (for specs that crop around
+    it, see ``uses_focal_point``) the focal point changes. A focal point edit leaves every other
+    URL as it was, so the app's cached JSON and the CDN's copies of those stay valid.
 
     Documented for other languages in docs/renditions.md:
     ``sha256("v1|<checksum>|<fx>,<fy>|<canonical spec>")[:20]`` with the focal point printed with
-    four decimals (``0.5000,0.2500``) or ``-`` when unset.
+    four decimals (``0.5000,0.2500``), or ``-`` when unset or when the spec has no ``fill``.
     """
-    focal = "-" if focal_point is None else f"{focal_point[0]:.4f},{focal_point[1]:.4f}"
+    if focal_point is None or not uses_focal_point(spec):
+        focal = "-"
+    else:
+        focal = f"{focal_point[0]:.4f},{focal_point[1]:.4f}"
     message = f"{KEY_VERSION}|{checksum}|{focal}|{spec}"
     return hashlib.sha256(message.encode()).hexdigest()[:KEY_LENGTH]

@@ -10,8 +10,9 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
-from assets import webhooks
+from assets import outbox
 from assets.exceptions import SourceMissing
 from assets.models import Asset
 from dam.errors import DamError, Overloaded
@@ -52,18 +53,12 @@ def generate_eager(self: Any, asset_id: str) -> None:
 
 
 def mark(asset: Asset, status: str, reason: str) -> None:
-    Asset.objects.filter(pk=asset.pk).update(status=status, failure_reason=reason)
+    """The asset's new state and its announcement (asset.ready / asset.failed) commit together."""
     asset.status, asset.failure_reason = status, reason
-    event = "asset.ready" if status == Asset.Status.READY else "asset.failed"
-    webhooks.emit(event, {"asset": event_payload(asset)})
+    with transaction.atomic():
+        Asset.objects.filter(pk=asset.pk).update(status=status, failure_reason=reason)
+        outbox.asset_event("asset.ready" if status == Asset.Status.READY else "asset.failed", asset)
     logger.info("asset %s is %s %s", asset.id, status, reason)
-
-
-def event_payload(asset: Asset) -> dict[str, Any]:
-    renditions = services.named_renditions([asset], base=settings.DAM_PUBLIC_BASE_URL)[asset.id]
-    return {"id": str(asset.id), "status": asset.status, "failure_reason": asset.failure_reason,
-            "title": asset.title, "checksum": asset.sha256, "width": asset.width, "height": asset.height,
-            "renditions": {name: info.as_dict() for name, info in renditions.items()}}  # fmt: skip
 
 
 @shared_task(bind=True)

@@ -126,3 +126,13 @@ def default_specs(request: pytest.FixtureRequest) -> None:
     seeded = importlib.import_module("renditions.migrations.0002_default_specs")
     for name, spec, description in seeded.DEFAULTS:
         RenditionSpec.objects.get_or_create(name=name, defaults={"spec": spec, "description": description})
+
+
+@pytest.fixture(autouse=True)
+def webhook_sender() -> Iterator[None]:
+    """The embedded default's webhook sender thread starts with the first request a test makes;
+    each test ends with it stopped (none left holding a database connection at teardown)."""
+    yield
+    from assets.outbox import InProcessSender
+
+    InProcessSender.stop()

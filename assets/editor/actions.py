@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
+from assets import outbox
 from assets.ingest import parse_tags
 from assets.models import Asset, AssetVersion, Collection, Tag
 from renditions.models import Rendition, RenditionSpec
@@ -104,6 +105,7 @@ def add_tags(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Asset]) -
             through.objects.bulk_create([through(asset_id=a, tag_id=t.pk) for a in ids for t in tags],
                                         ignore_conflicts=True)  # fmt: skip
             Asset.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+            outbox.assets_updated(ids)
         return f"Tagged {_assets(len(ids))} with {', '.join(names)}."
 
     return confirm(modeladmin, request, queryset, title="Add tags", form=form, apply=apply,
@@ -120,6 +122,7 @@ def remove_tags(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Asset]
         with transaction.atomic():
             removed, _ = Asset.tags.through.objects.filter(asset_id__in=ids, tag__name__in=names).delete()
             Asset.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+            outbox.assets_updated(ids)
         return f"Removed {', '.join(names)} from {_assets(len(ids))} ({removed} tag(s) taken off)."
 
     return confirm(modeladmin, request, queryset, title="Remove tags", form=form, apply=apply,
@@ -134,7 +137,10 @@ def move_to_collection(
 
     def apply() -> str:
         target = form.cleaned_data["collection"]
-        moved = queryset.update(collection=target, updated_at=timezone.now())
+        ids = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            moved = Asset.objects.filter(pk__in=ids).update(collection=target, updated_at=timezone.now())
+            outbox.assets_updated(ids)
         return f"Moved {_assets(moved)} to “{target}”."
 
     return confirm(modeladmin, request, queryset, title="Move to a collection", form=form, apply=apply,
@@ -147,7 +153,10 @@ def set_rights(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Asset])
 
     def apply() -> str:
         changes = form.changes()  # type: ignore[attr-defined]
-        changed = queryset.update(**changes, updated_at=timezone.now())
+        ids = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            changed = Asset.objects.filter(pk__in=ids).update(**changes, updated_at=timezone.now())
+            outbox.assets_updated(ids)
         return f"Set {' and '.join(changes)} on {_assets(changed)}."
 
     return confirm(modeladmin, request, queryset, title="Set credit and copyright", form=form, apply=apply,

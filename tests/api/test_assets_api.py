@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from api.permissions import PerClientThrottle
 from assets.models import ApiKey, Asset
-from renditions.models import Rendition
+from renditions.models import Rendition, RenditionSpec
 from tests import images
 from tests.api.conftest import assert_problem
 
@@ -169,6 +169,32 @@ def test_multipart_create(api: APIClient, storage) -> None:
     assert len(storage.names()) >= 2
 
 
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"tags[]": ["Sea", "news"]}, ["news", "sea"]),  # Rails / Faraday arrays
+    ({"tags": ["Sea", "news"]}, ["news", "sea"]),  # the field repeated
+    ({"tags": "Sea, news"}, ["news", "sea"]),  # as editors type them
+    ({"tags": "sea", "tags[]": ["news", "sea"]}, ["news", "sea"]),  # both spellings: one list
+    ({"tags[0]": "sea", "tags[1]": "news"}, ["news", "sea"]),  # indexed
+])  # fmt: skip
+def test_multipart_tags_in_every_form_spelling(api: APIClient, fields: dict, expected: list[str]) -> None:
+    # when an asset is created with its tags in a form, then retagged the same way
+    upload = SimpleUploadedFile("x.jpg", images.jpeg(), content_type="image/jpeg")
+    created = api.post("/api/v1/assets/", {"file": upload, **fields}, format="multipart")
+    retagged = api.patch(f"/api/v1/assets/{created.json()['id']}/", {"tags[]": ["other"]}, format="multipart")
+    # then
+    assert created.status_code == 201, created.content
+    assert created.json()["tags"] == expected
+    assert retagged.status_code == 200, retagged.content
+    assert retagged.json()["tags"] == ["other"]
+
+
+def test_an_empty_rails_array_clears_the_tags(api: APIClient, make_asset) -> None:
+    asset = make_asset(tags=["sea"])
+    response = api.patch(f"/api/v1/assets/{asset.id}/", {"tags[]": ""}, format="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json()["tags"] == []
+
+
 @pytest.mark.parametrize(("data", "code"), [(b"", "empty_file"), (images.html(), "invalid_image"),
                                             (images.truncated_jpeg(), "corrupt_image"), (images.svg(), "unsupported_format")])  # fmt: skip
 def test_multipart_create_rejections_leave_nothing(api: APIClient, storage, data: bytes, code: str) -> None:
@@ -195,7 +221,11 @@ def test_detail_update_and_delete(api: APIClient, make_asset, storage, settings)
     assert response.status_code == 200, response.content
     after = response.json()
     assert (after["title"], after["tags"], after["focal_point"]) == ("New", ["x"], {"x": 0.1, "y": 0.2})
-    assert after["renditions"]["thumb"]["url"] != before["renditions"]["thumb"]["url"]
+    assert after["renditions"]["thumb"]["url"] != before["renditions"]["thumb"]["url"]  # fill: crops
+    # every other URL stays, and the file already made behind it is still the one served
+    for name in ("small", "medium", "large"):
+        assert after["renditions"][name]["url"] == before["renditions"][name]["url"]
+    assert after["renditions"]["small"]["status"] == "ready"
     body = assert_problem(api.patch(url, {"focal_point": {"x": 2, "y": 0}}, format="json"), 400, "invalid")
     assert "focal_point" in body["errors"]
     # DELETE: row, original and renditions gone
@@ -209,8 +239,34 @@ def test_detail_update_and_delete(api: APIClient, make_asset, storage, settings)
 def test_rendition_specs(api: APIClient) -> None:
     specs = {s["name"]: s for s in api.get("/api/v1/rendition-specs/").json()}
     assert specs["thumb"] == {"name": "thumb", "spec": "fill-200x200|format-webp", "description": specs["thumb"]["description"],
-                              "eager": False, "width": 200, "height": 200, "format": "webp"}  # fmt: skip
-    assert (specs["small"]["width"], specs["small"]["height"]) == (480, None)
+                              "eager": False, "max_width": 200, "max_height": 200, "width": 200, "height": 200,
+                              "format": "webp"}  # fmt: skip
+    assert (specs["small"]["max_width"], specs["small"]["max_height"]) == (480, None)
+
+
+def test_a_spec_size_is_an_upper_bound_and_the_asset_has_the_real_one(api: APIClient, make_asset) -> None:
+    # given a 16:9 spec and an 800×400 original, smaller than the spec's box
+    RenditionSpec.objects.create(name="hd", spec="fill-1920x1080")
+    asset = make_asset(data=images.jpeg((800, 400)))
+    # when
+    spec = next(s for s in api.get("/api/v1/rendition-specs/").json() if s["name"] == "hd")
+    rendition = api.get(f"/api/v1/assets/{asset.id}/").json()["renditions"]["hd"]
+    # then the spec says "at most", the asset says what it gets (the crop to 16:9, never upscaled)
+    assert (spec["max_width"], spec["max_height"]) == (1920, 1080)
+    assert (rendition["width"], rendition["height"]) == (711, 400)
+
+
+def test_srcset_lists_each_width_once_when_the_source_is_smaller_than_several_specs(
+    api: APIClient, make_asset
+) -> None:
+    # given a 300-pixel-wide original: small (480), medium (960) and large (1600) all come out 300 wide
+    asset = make_asset(data=images.jpeg((300, 150)))
+    RenditionSpec.objects.create(name="tiny", spec="width-100|format-webp")
+    # when
+    srcset = api.get(f"/api/v1/assets/{asset.id}/").json()["srcset"]["image/webp"]
+    # then one candidate per real width, narrowest first
+    widths = [candidate.rsplit(" ", 1)[1] for candidate in srcset.split(", ")]
+    assert widths == ["100w", "300w"], srcset
 
 
 def test_signed_urls(api: APIClient, make_asset, settings) -> None:
@@ -234,6 +290,44 @@ def test_signed_urls(api: APIClient, make_asset, settings) -> None:
     body = assert_problem(api.post(f"/api/v1/assets/{asset.id}/urls/", {"specs": ["fit-10x10", "fill-0x1"]}, format="json"),
                           400, "invalid_spec")  # fmt: skip
     assert "1" in body["errors"]["specs"] and "0" not in body["errors"]["specs"]
+
+
+@pytest.mark.parametrize("storage", ["filesystem"], indirect=True)  # validation: one storage is enough
+@pytest.mark.parametrize(("body", "problems"), [
+    ('{"specs": ["fit-10x10", "fill-0x1"]}', {"1"}),
+    ('{"specs": ["fit-10x10", "a\\u0000b"]}', {"1"}),  # a NUL
+    ('{"specs": ["\\ud800", "fit-10x10"]}', {"0"}),  # a lone surrogate (not even encodable)
+    ('{"specs": [1, null, {"a": 1}, ["fit-10x10"], true]}', {"0", "1", "2", "3", "4"}),  # not strings
+    ('{"specs": ["", "  "]}', {"0", "1"}),  # empty
+    ('{"specs": ["' + "width-10|" * 100 + 'width-10"]}', {"0"}),  # over the length cap
+])  # fmt: skip
+def test_every_problem_with_a_spec_is_invalid_spec_keyed_by_its_index(
+    api: APIClient, make_asset, body: str, problems: set[str]
+) -> None:
+    asset = make_asset()
+    response = api.post(f"/api/v1/assets/{asset.id}/urls/", body, content_type="application/json")
+    errors = assert_problem(response, 400, "invalid_spec")["errors"]
+    assert set(errors) == {"specs"} and set(errors["specs"]) == problems
+
+
+@pytest.mark.parametrize("storage", ["filesystem"], indirect=True)  # validation: one storage is enough
+@pytest.mark.parametrize(("body", "field"), [
+    ('{"specs": "fit-10x10"}', "specs"),  # not a list
+    ('{"specs": []}', "specs"),
+    ('{"specs": [' + ", ".join(['"width-10"'] * 51) + "]}", "specs"),
+    ("{}", "specs"),
+    ('{"specs": null}', "specs"),
+    ('["fit-10x10"]', "non_field_errors"),
+    ('{"specs": ["width-10"], "expires_in": "soon"}', "expires_in"),
+    ('{"specs": ["width-10"], "expires_in": 0}', "expires_in"),
+    ('{"specs": ["fill-0x0"], "expires_in": 0}', "expires_in"),  # a bad body and a bad spec: the body's code
+])  # fmt: skip
+def test_every_problem_with_the_urls_body_is_invalid(
+    api: APIClient, make_asset, body: str, field: str
+) -> None:
+    asset = make_asset()
+    response = api.post(f"/api/v1/assets/{asset.id}/urls/", body, content_type="application/json")
+    assert field in assert_problem(response, 400, "invalid")["errors"]
 
 
 # --- errors ---------------------------------------------------------------------------------------

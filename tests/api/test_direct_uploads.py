@@ -365,3 +365,24 @@ def test_accepted_content_types_follow_the_allowed_formats(api: APIClient, setti
         "/api/v1/uploads/", {"filename": "x", "content_type": "image/gif", "byte_size": 10}, format="json"
     )
     assert_problem(gif, 400, "unsupported_format")
+
+
+@pytest.mark.parametrize("name", [
+    "a" * 300 + ".jpg",  # longer than any column
+    "é" * 254 + ".jpg",  # long in characters and longer in UTF-8 bytes
+    "../../etc/" + "b" * 250 + ".JPG",  # a path, then a long name
+])  # fmt: skip
+def test_a_long_file_name_gets_the_same_display_name_by_either_path(api: APIClient, name: str) -> None:
+    # given the same file sent as multipart and as a direct upload
+    data = images.jpeg((60, 40))
+    multipart = api.post("/api/v1/assets/", {"file": SimpleUploadedFile(name, data)}, format="multipart")
+    started = start(api, data, name=name)
+    # when the direct upload is sent and completed
+    assert send(api, None, started["instructions"], data) in (200, 201, 204)
+    direct = api.post(f"/api/v1/uploads/{started['upload']['id']}/complete/", {}, format="json")
+    # then both are accepted and show one name, shortened, its extension kept
+    assert multipart.status_code == 201, multipart.content
+    assert direct.status_code == 201, direct.content
+    assert direct.json()["filename"] == multipart.json()["filename"] == started["upload"]["filename"]
+    assert len(started["upload"]["filename"]) <= 255
+    assert started["upload"]["filename"].lower().endswith(".jpg")

@@ -74,10 +74,10 @@ def test_bad_parameters_are_400_invalid_naming_the_field(
 
 def test_unknown_parameters_are_refused_by_name(api: APIClient, make_asset) -> None:
     make_asset()
-    # the Ruby client's typo: `ids=` used to return the whole list
-    body = assert_problem(api.get("/api/v1/assets/?ids=1,2&tag=sea&Status=ready"), 400, "invalid")
-    assert set(body["errors"]) == {"ids", "Status"}
-    assert "tag" in body["errors"]["ids"][0]  # the message lists the known ones
+    # a typo (`id=` for `ids=`) must not return the whole list
+    body = assert_problem(api.get("/api/v1/assets/?id=1,2&tag=sea&Status=ready"), 400, "invalid")
+    assert set(body["errors"]) == {"id", "Status"}
+    assert "tag" in body["errors"]["id"][0]  # the message lists the known ones
     assert set(assert_problem(api.get("/api/v1/rendition-specs/?name=thumb"), 400, "invalid")["errors"]) == {
         "name"
     }

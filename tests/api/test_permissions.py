@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from assets.ingest import ingest
-from assets.models import ApiKey, Asset, Upload
+from assets.models import ApiKey, Asset, Upload, WebhookDelivery, WebhookEndpoint
 from dam.storage import uploads_storage
 from tests import images
 from tests.api.conftest import assert_problem
@@ -26,8 +26,10 @@ from tests.api.conftest import assert_problem
 pytestmark = pytest.mark.django_db
 
 CALLERS = ["no-perm staff", "view-only staff", "full staff", "read-only key", "read-write key"]
-VIEW_ONLY = ["view_asset", "view_renditionspec"]
-FULL = [*VIEW_ONLY, "add_asset", "change_asset", "delete_asset"]
+VIEW_ONLY = ["view_asset", "view_renditionspec", "view_webhookendpoint"]
+FULL = [*VIEW_ONLY, "add_asset", "change_asset", "delete_asset",
+        "add_webhookendpoint", "change_webhookendpoint", "delete_webhookendpoint"]  # fmt: skip
+HOOKS = "/api/v1/webhook-endpoints/"
 
 # endpoint: (method, path, body) and the status each caller gets, in CALLERS order.
 ENDPOINTS: dict[str, tuple[str, str, Any]] = {
@@ -41,6 +43,15 @@ ENDPOINTS: dict[str, tuple[str, str, Any]] = {
     "start a direct upload": ("post", "/api/v1/uploads/", {"filename": "a.jpg", "content_type": "image/jpeg", "byte_size": 10}),
     "read a direct upload": ("get", "/api/v1/uploads/{upload}/", None),
     "complete a direct upload": ("post", "/api/v1/uploads/{upload}/complete/", {}),
+    "list webhook endpoints": ("get", HOOKS, None),
+    "read a webhook endpoint": ("get", HOOKS + "{endpoint}/", None),
+    "list its deliveries": ("get", HOOKS + "{endpoint}/deliveries/", None),
+    "register a webhook endpoint": ("post", HOOKS, {"url": "http://127.0.0.1:9/hooks"}),
+    "edit a webhook endpoint": ("patch", HOOKS + "{endpoint}/", {"active": False}),
+    "rotate its secret": ("post", HOOKS + "{endpoint}/rotate-secret/", None),
+    "send a test event": ("post", HOOKS + "{endpoint}/test/", None),
+    "redeliver": ("post", HOOKS + "{endpoint}/deliveries/{delivery}/redeliver/", None),
+    "delete a webhook endpoint": ("delete", HOOKS + "{endpoint}/", None),
 }  # fmt: skip
 EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     #                            no-perm  view-only  full  read-only key  read-write key
@@ -55,6 +66,15 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     # part of adding an asset: a session needs add_asset; a key may read its own upload
     "read a direct upload":      (403,    403,       200,  200,           200),
     "complete a direct upload":  (403,    403,       201,  403,           201),
+    "list webhook endpoints":    (403,    200,       200,  200,           200),
+    "read a webhook endpoint":   (403,    200,       200,  200,           200),
+    "list its deliveries":       (403,    200,       200,  200,           200),
+    "register a webhook endpoint": (403,  403,       201,  403,           201),
+    "edit a webhook endpoint":   (403,    403,       200,  403,           200),
+    "rotate its secret":         (403,    403,       200,  403,           200),
+    "send a test event":         (403,    403,       202,  403,           202),
+    "redeliver":                 (403,    403,       202,  403,           202),
+    "delete a webhook endpoint": (403,    403,       204,  403,           204),
 }  # fmt: skip
 CASES = [
     (endpoint, caller, statuses[i])
@@ -115,12 +135,18 @@ def own_upload(caller: Caller) -> Upload:
 @pytest.mark.parametrize(
     ("endpoint", "caller_kind", "expected"), CASES, ids=[f"{e} by {c}" for e, c, _ in CASES]
 )
-def test_every_endpoint_for_every_caller(endpoint: str, caller_kind: str, expected: int) -> None:
-    # given
+def test_every_endpoint_for_every_caller(endpoint: str, caller_kind: str, expected: int, settings) -> None:
+    # given (webhook endpoints on loopback: allowed as in every test)
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True
     caller = make_caller(caller_kind)
     asset = ingest(io.BytesIO(images.jpeg((120, 80))), filename="a.jpg")
     method, path, body = ENDPOINTS[endpoint]
-    path = path.format(asset=asset.id, upload=own_upload(caller).id if "{upload}" in path else "")
+    hook = WebhookEndpoint.objects.create(
+        url="http://127.0.0.1:9/hooks", secret="whsec_x", events=["asset.ready"]
+    )
+    delivery = WebhookDelivery.objects.create(endpoint=hook, event="asset.ready", payload={"data": {}})
+    path = path.format(asset=asset.id, upload=own_upload(caller).id if "{upload}" in path else "",
+                       endpoint=hook.pk, delivery=delivery.pk)  # fmt: skip
     if body == "multipart":
         body = {"file": SimpleUploadedFile("b.jpg", images.jpeg())}
     # when

@@ -79,7 +79,7 @@ def free_port() -> int:
 def live_env(live_server, settings, tmp_path: Path) -> dict[str, str]:
     """A live server with keys and a webhook endpoint that points back at the Ruby process."""
     settings.DAM_DELIVERY = "proxy"  # rendition bytes come through the app on either storage
-    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True  # the receiver is the Ruby process, on loopback over http
+    settings.DAM_WEBHOOK_ALLOW_PRIVATE = True  # the Ruby process's receiver is on loopback
     _, key = ApiKey.issue("ruby")
     _, read_only = ApiKey.issue("ruby-reader", read_only=True)
     port = free_port()

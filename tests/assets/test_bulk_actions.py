@@ -161,3 +161,34 @@ def _size(count: int) -> str:
     from django.template.defaultfilters import filesizeformat
 
     return str(filesizeformat(count))
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "shows"),
+    [
+        ("add_tags", {"tags": "news"}, lambda asset: "news" in asset["tags"]),
+        ("remove_tags", {"tags": "x"}, lambda asset: asset["tags"] == []),
+        ("set_rights", {"credit": "AP"}, lambda asset: True),
+        ("move_to_collection", None, lambda asset: True),
+    ],
+)
+def test_metadata_actions_announce_asset_updated_for_each_asset(
+    admin_client, monkeypatch, action, data, shows
+) -> None:
+    # given an app listening for asset.updated (its sends left out: the rows are what is checked)
+    from assets import outbox
+    from assets.models import WebhookDelivery, WebhookEndpoint
+
+    monkeypatch.setattr(outbox, "hand_off", lambda ids: None)
+    WebhookEndpoint.objects.create(url="https://app.example.com/hooks", events=["asset.updated"])
+    first, second = add("a.jpg", tags=["x"]), add("b.jpg", tags=["x"])
+    if data is None:
+        news = Collection.objects.add_child(Collection.default(), create_kwargs={"name": "News"})
+        data = {"collection": str(news.pk)}
+    # when
+    assert act(admin_client, action, [first, second], apply=True, **data).status_code == 302
+    # then one delivery per asset, written with the change, describing the asset as it is now
+    rows = WebhookDelivery.objects.filter(event="asset.updated")
+    described = {row.payload["data"]["asset"]["id"]: row.payload["data"]["asset"] for row in rows}
+    assert set(described) == {str(first.pk), str(second.pk)}
+    assert all(shows(asset) for asset in described.values())

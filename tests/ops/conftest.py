@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,14 +22,24 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
+        self.script: list[int] = []  # statuses to answer first, in order (then `status`)
+        self.delay = 0.0  # seconds before answering: a slow consuming app
+        self.accepted: list[tuple[dict[str, str], bytes]] = []  # the requests answered 2xx
         self.arrived = threading.Event()
+        self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                time.sleep(receiver.delay)
+                with receiver._lock:
+                    status = receiver.script.pop(0) if receiver.script else receiver.status
+                    receiver.requests.append((headers, body))
+                    if 200 <= status < 300:
+                        receiver.accepted.append((headers, body))
+                self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"thanks")
                 receiver.arrived.set()
@@ -42,6 +53,16 @@ class Receiver:
 
     def events(self) -> list[str]:
         return [json.loads(body)["event"] for _, body in self.requests]
+
+    def accepted_events(self) -> list[str]:
+        return [json.loads(body)["event"] for _, body in self.accepted]
+
+    def wait_for(self, condition, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"receiver: condition not met in {seconds} s; got {self.events()}")
+            time.sleep(0.02)
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ import json
 import time
 
 import pytest
+from django.db import transaction
 
-from assets import webhooks
+from assets import outbox, webhooks
 from assets.ingest import ingest
 from assets.models import Asset, WebhookDelivery, WebhookEndpoint
 from renditions import services
@@ -42,7 +43,7 @@ def test_upload_with_eager_specs_goes_processing_then_ready_and_tells_the_app(re
     assert asset.status == "ready"
     assert Rendition.objects.filter(asset=asset, spec_name="thumb").count() == 1
     assert Rendition.objects.filter(asset=asset, spec_name="auto-eager").count() == 3  # avif, webp, jpeg
-    assert receiver.arrived.wait(5)
+    receiver.wait_for(lambda: WebhookDelivery.objects.filter(delivered_at__isnull=False).exists())
     headers, body = receiver.requests[0]
     assert webhooks.verify(SECRET, headers["x-dam-signature"], body, now=time.time())
     payload = json.loads(body)
@@ -50,8 +51,8 @@ def test_upload_with_eager_specs_goes_processing_then_ready_and_tells_the_app(re
     assert payload["data"]["asset"]["id"] == str(asset.id)
     assert payload["data"]["asset"]["renditions"]["thumb"]["status"] == "ready"
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.response_status, delivery.attempts, delivery.delivered_at is not None) == (200, 1, True)
-    assert str(delivery.id) == headers["x-dam-delivery"]
+    assert (delivery.response_status, delivery.attempts, delivery.status) == (200, 1, "delivered")
+    assert str(delivery.id) == headers["x-dam-delivery"] == payload["id"]
 
 
 def test_without_eager_specs_an_upload_is_ready_at_once() -> None:
@@ -66,7 +67,10 @@ def test_a_failed_eager_render_marks_the_asset_failed_with_a_reason(receiver, mo
     asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
     asset.refresh_from_db()
     assert asset.status == "failed" and "invalid_spec" in asset.failure_reason
-    assert receiver.arrived.wait(5) and receiver.events() == ["asset.failed"]
+    receiver.wait_for(lambda: len(receiver.accepted) == 2)
+    assert sorted(receiver.accepted_events()) == ["asset.created", "asset.failed"]
+    failed = next(json.loads(b) for _, b in receiver.accepted if b"asset.failed" in b)
+    assert "invalid_spec" in failed["data"]["asset"]["failure_reason"]
 
 
 def test_a_lazy_request_first_is_served_and_the_task_then_finds_it(client, settings) -> None:
@@ -82,20 +86,28 @@ def test_a_lazy_request_first_is_served_and_the_task_then_finds_it(client, setti
     assert Rendition.objects.filter(asset=asset).count() == 1
 
 
-def test_deletion_is_announced_and_failures_are_recorded(receiver) -> None:
+def test_deletion_is_announced_and_failures_are_recorded_until_it_gives_up(receiver, settings) -> None:
+    # given an endpoint that always fails, and few quick retries
+    settings.DAM_WEBHOOK_MAX_ATTEMPTS, settings.DAM_WEBHOOK_BACKOFF_SECONDS = 3, 0.05
     receiver.status = 500
     WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["asset.deleted"])
     asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
     asset_id = str(asset.id)
+    # when
     asset.delete()
-    assert receiver.arrived.wait(5)
-    assert json.loads(receiver.requests[0][1])["data"]["asset"]["id"] == asset_id
+    # then it is tried DAM_WEBHOOK_MAX_ATTEMPTS times, always as the same delivery, then given up
+    receiver.wait_for(lambda: WebhookDelivery.objects.filter(next_attempt_at__isnull=True).exists())
+    assert len(receiver.requests) == 3
+    assert {json.loads(body)["data"]["asset"]["id"] for _, body in receiver.requests} == {asset_id}
+    assert len({headers["x-dam-delivery"] for headers, _ in receiver.requests}) == 1
     delivery = WebhookDelivery.objects.get()
     assert (delivery.response_status, delivery.delivered_at, delivery.error) == (500, None, "HTTP 500")
+    assert (delivery.attempts, delivery.status) == (3, "failed")
 
 
 def test_webhook_admin_shows_deliveries(admin_client, receiver) -> None:
     endpoint = WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET)
-    webhooks.emit("asset.ready", {"asset": {"id": "x"}})
+    with transaction.atomic():
+        outbox.record("asset.ready", {"asset": {"id": "x"}})
     page = admin_client.get(f"/admin/assets/webhookendpoint/{endpoint.pk}/change/")
     assert page.status_code == 200 and b"asset.ready" in page.content

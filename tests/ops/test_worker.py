@@ -38,12 +38,14 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(tmp_path: Path, queue: str, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+def start_worker(
+    tmp_path: Path, queue: str, name: str, **extra_env: str
+) -> tuple[subprocess.Popen[bytes], Path]:
     log = tmp_path / f"{name}.log"
     env = {**os.environ, "DATABASE_URL": _database_url(), "DAM_SECRET_KEY": "test", "DAM_VAR_DIR": str(tmp_path / "var"),
            "DAM_BROKER_URL": REDIS_URL, "DAM_TASK_QUEUE": queue, "DAM_RENDER_LEASE_SECONDS": "3",
            "DAM_RENDER_WAIT_SECONDS": "60", "DAM_PUBLIC_BASE_URL": "http://dam.test",
-           "DAM_WEBHOOK_ALLOW_PRIVATE": "true"}  # fmt: skip
+           "DAM_WEBHOOK_ALLOW_PRIVATE": "true", **extra_env}  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "dam", "worker", "-l", "info", "-c", "1", "-P", "prefork",
          "-Q", queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],

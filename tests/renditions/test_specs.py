@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from renditions import pipeline
 from renditions.exceptions import InvalidSpec
-from renditions.specs import Spec, SpecLimits, rendition_key
+from renditions.specs import Spec, SpecLimits, rendition_key, uses_focal_point
 
 VALID = [
     # (input, canonical)
@@ -92,4 +93,21 @@ def test_key_changes_with_every_input() -> None:
     assert rendition_key("fit-10x10", checksum="a" * 64, focal_point=None) == base
     assert rendition_key("fit-10x11", checksum="a" * 64, focal_point=None) != base
     assert rendition_key("fit-10x10", checksum="b" * 64, focal_point=None) != base
-    assert rendition_key("fit-10x10", checksum="a" * 64, focal_point=(0.5, 0.5)) != base
+    assert rendition_key("fill-10x10", checksum="a" * 64, focal_point=(0.5, 0.5)) != rendition_key(
+        "fill-10x10", checksum="a" * 64, focal_point=None
+    )
+
+
+@pytest.mark.parametrize(("spec", "depends"), [
+    ("fill-10x10", True), ("crop-0,0,50x50|fill-10x20|format-webp", True), ("fill-10x10|rotate-90", True),
+    ("fit-10x10", False), ("pad-10x10|bg-000000", False), ("width-10", False), ("height-10|grayscale", False),
+    ("crop-0,0,50x50|fit-10x10", False), ("rotate-90|flip-h", False), ("format-webp", False), ("", False),
+])  # fmt: skip
+def test_the_key_follows_the_focal_point_only_where_the_geometry_does(spec: str, depends: bool) -> None:
+    # given two focal points far apart on a wide source
+    moved = [rendition_key(spec, checksum="a" * 64, focal_point=p) for p in (None, (0.1, 0.9), (0.9, 0.1))]
+    shapes = {pipeline.geometry(Spec.parse(spec), (300, 100), p) for p in (None, (0.1, 0.9), (0.9, 0.1))}
+    # then the key changes exactly when the crop does
+    assert uses_focal_point(spec) is depends
+    assert (len(set(moved)) == 3) is depends
+    assert (len(shapes) > 1) is depends

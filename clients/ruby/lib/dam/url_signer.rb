@@ -10,6 +10,7 @@ module Dam
   #   message   = "<asset id>/<canonical spec>/<expires>"     (expires: unix seconds, or "")
   #   token     = hex(HMAC-SHA256(key, message))[0, 32], + "-<expires>" when it expires
   #   key       = sha256_hex("v1|<checksum>|<focal>|<canonical spec>")[0, 20]
+  #               (focal: "-" unless the spec has a fill-… word, the only one that crops around it)
   #   URL       = <site>/r/<asset id>/<token>/<url-encoded spec>/<key>.<ext>
   #
   # The spec must be in canonical form (words in canonical order, defaults dropped): the server
@@ -48,7 +49,14 @@ module Dam
     end
 
     def self.rendition_key(checksum, focal_point, spec)
-      Digest::SHA256.hexdigest("#{KEY_VERSION}|#{checksum}|#{focal(focal_point)}|#{spec}")[0, KEY_LENGTH]
+      point = uses_focal_point?(spec) ? focal_point : nil
+      Digest::SHA256.hexdigest("#{KEY_VERSION}|#{checksum}|#{focal(point)}|#{spec}")[0, KEY_LENGTH]
+    end
+
+    # Only fill crops around the focal point; every other spec's key leaves it out, so moving
+    # the focal point changes only the URLs of fill renditions.
+    def self.uses_focal_point?(spec)
+      spec.to_s.split("|").any? { |word| word.start_with?("fill-") }
     end
 
     # "%.4f" of each coordinate, rounded as Python does: from the float's exact binary value,

@@ -23,7 +23,8 @@ class UrlSignerTest < Minitest::Test
       [nil, "fill-640x360|format-avif"] => "fa7e572e0589b405a8b5",
       [{ "x" => 0.03125, "y" => 0.4 }, "fill-640x360|format-avif"] => "63d2dbab8826538a59f9",
       [{ "x" => 0.12345, "y" => 0.45675 }, "fill-640x360|format-avif"] => "e5d2018723b8f6c5e6c3",
-      [{ x: 0.3, y: 0.4 }, "width-300|grayscale|format-webp"] => "47b537aab4c24d83f661"
+      [{ x: 0.3, y: 0.4 }, "width-300|grayscale|format-webp"] => "48b6877ec8d026d969ed", # no fill: no focal
+      [nil, "width-300|grayscale|format-webp"] => "48b6877ec8d026d969ed"
     }.each do |(focal, spec), key|
       assert_equal key, Dam::UrlSigner.rendition_key(CHECKSUM, focal, spec), [focal, spec].inspect
     end
