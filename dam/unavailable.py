@@ -7,6 +7,7 @@ the asset. One list, used by the web edge (:mod:`dam.middleware`) and by the tas
 
 from __future__ import annotations
 
+import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
@@ -20,9 +21,16 @@ STORAGE_BUSY_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError
                                 "RequestTimeTooSkewed", "Throttling", "ThrottlingException"})  # fmt: skip
 
 
+# The driver's own errors: Django wraps most of them, but not all (closing a server-side cursor on
+# a connection the server dropped raises psycopg's OperationalError unwrapped).
+DRIVER_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` says a dependency is down or overloaded, not that the code or input is wrong."""
     if isinstance(exc, OperationalError | InterfaceError | BrokerError | RedisConnectionError):
+        return True
+    if isinstance(exc, DRIVER_ERRORS):
         return True
     if isinstance(exc, RedisTimeoutError | BotoCoreError):
         return True  # endpoint unreachable, connection reset, read timeout

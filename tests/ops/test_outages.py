@@ -47,6 +47,20 @@ def test_database_gone_under_an_api_call_answers_503_with_retry_after(api) -> No
     assert response.json()["code"] == "overloaded"
 
 
+def test_the_drivers_own_error_unwrapped_by_django_answers_503(api) -> None:  # type: ignore[no-untyped-def]
+    # given psycopg's error escaping Django's wrapper (seen in the cluster suite: closing a
+    # server-side cursor after PostgreSQL stopped raised psycopg.OperationalError itself)
+    import psycopg
+
+    gone = psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    with mock.patch("renditions.services.named_renditions", side_effect=gone):
+        # when
+        response = api.get("/api/v1/assets/")
+    # then
+    assert response.status_code == 503
+    assert response.json()["code"] == "overloaded"
+
+
 def test_database_gone_under_delivery_answers_plain_503(client) -> None:  # type: ignore[no-untyped-def]
     with mock.patch("renditions.services.lookup_hit", side_effect=OperationalError("gone")):
         response = client.get("/r/7b8745c0-6af8-44bb-b7aa-57e647881854/thumb/a828d0b060282a8b320b.webp")
