@@ -1,4 +1,4 @@
-"""Errors of the ingest path. Each carries a stable code from LIMITS.md."""
+"""Errors of the ingest path. Each carries a stable code (README: "What is accepted")."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def ingest(
 ) -> Asset:
     """Validate ``fileobj`` by its content and store it as a new asset.
 
-    Raises ``RejectedUpload`` (with a LIMITS.md code) and then leaves no row and no object.
+    Raises ``RejectedUpload`` (with a stable code: the README's error table) and then leaves no row and no object.
     Must not be called inside ``transaction.atomic()``: it writes to storage.
     """
     fields = fields or AssetFields()

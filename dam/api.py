@@ -1,7 +1,7 @@
 """API defaults: RFC 9457 problem+json for every error under /api/, and the list pagination.
 
 Every error body is ``{"type", "title", "status", "detail", "code"}`` plus ``errors`` for
-field-level detail; ``code`` is the stable one from LIMITS.md the Ruby app switches on.
+field-level detail; ``code`` is the stable one the Ruby app switches on (docs/api.md, "Errors").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dam.errors import DamError
 PROBLEM = "application/problem+json"
 BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
-# DRF exception → our stable code (LIMITS.md).
+# DRF exception → our stable code (docs/api.md, "Errors").
 DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "not_authenticated",

@@ -1,4 +1,4 @@
-"""The base of every domain error: a stable ``code`` the Ruby app switches on (LIMITS.md).
+"""The base of every domain error: a stable ``code`` the Ruby app switches on (docs/api.md, "Errors").
 
 Each app raises its own subclasses (``assets/exceptions.py``, ``renditions/exceptions.py``); the
 edges (admin, API exception handler, delivery view, tasks) translate them once.

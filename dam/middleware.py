@@ -3,7 +3,7 @@
 Domain errors are translated where they are raised (the delivery view, the API's exception
 handler); this catches what no view can sensibly handle itself: the database restarting under a
 query, the broker gone while a task is queued, storage timing out. Under ``/api/`` the answer is
-problem+json with ``code: overloaded`` (as LIMITS.md says); elsewhere the short plain text the
+problem+json with ``code: overloaded`` (docs/api.md, "Errors"); elsewhere the short plain text the
 delivery view uses. Both carry ``Retry-After`` and ``Cache-Control: no-store``.
 """
 

@@ -164,7 +164,7 @@ STORAGES: dict[str, dict[str, Any]] = {
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# --- ingest limits (LIMITS.md) ----------------------------------------------------------------
+# --- ingest limits (README: Settings) -------------------------------------------------------------
 DAM_MAX_UPLOAD_BYTES = env.int("DAM_MAX_UPLOAD_BYTES", default=50 * MiB)
 DAM_MAX_IMAGE_PIXELS = env.int("DAM_MAX_IMAGE_PIXELS", default=100_000_000)  # ~300 MB as RGB
 # frames × canvas: every frame of an animation is decoded onto a full canvas at ~12 bytes/px

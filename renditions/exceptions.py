@@ -1,4 +1,4 @@
-"""Errors of the rendition engine, each with its stable code (LIMITS.md)."""
+"""Errors of the rendition engine, each with its stable code."""
 
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from typing import TypeVar
 from renditions import operations as ops
 from renditions.exceptions import InvalidSpec
 
-DEFAULT_MAX_LENGTH = 256  # LIMITS.md: DAM_MAX_SPEC_LENGTH
-DEFAULT_MAX_OPERATIONS = 8  # LIMITS.md: DAM_MAX_SPEC_OPERATIONS
-DEFAULT_MAX_EDGE = 4096  # LIMITS.md: DAM_MAX_RENDITION_EDGE
+DEFAULT_MAX_LENGTH = 256  # the DAM_MAX_SPEC_LENGTH default: chained-pipeline abuse
+DEFAULT_MAX_OPERATIONS = 8  # the DAM_MAX_SPEC_OPERATIONS default
+DEFAULT_MAX_EDGE = 4096  # the DAM_MAX_RENDITION_EDGE default: output caps stop resource abuse
 KEY_LENGTH = 20  # hex digits of SHA-256 in a rendition key: 80 bits, no collision in practice
 KEY_VERSION = "v1"  # bump when the pipeline's output for the same inputs changes
 
