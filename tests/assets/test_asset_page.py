@@ -100,14 +100,17 @@ def test_make_now_without_javascript_redirects_back(admin_client, asset) -> None
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_spec"
 
 
-def test_status_is_read_only_with_retry_for_failed(admin_client, asset) -> None:
+def test_status_is_read_only_with_retry_for_failed(
+    admin_client, asset, django_capture_on_commit_callbacks
+) -> None:
     url = reverse("admin:assets_asset_change", args=[asset.pk])
     assert 'name="status"' not in page_of(admin_client, asset)
     Asset.objects.filter(pk=asset.pk).update(status="failed", failure_reason="overloaded: gave up")
     page = page_of(admin_client, asset)
     assert "overloaded: gave up" in page and 'form="retry-form"' in page
     # when retried (in-process without a broker), the eager renditions are made and it is ready
-    admin_client.post(reverse("admin:assets_asset_retry", args=[asset.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the retry is queued after commit
+        admin_client.post(reverse("admin:assets_asset_retry", args=[asset.pk]))
     asset.refresh_from_db()
     assert asset.status == "ready" and asset.failure_reason == ""
     # and saving the form never touches the status
