@@ -123,7 +123,8 @@ def remove_tags(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Asset]
             removed, _ = Asset.tags.through.objects.filter(asset_id__in=ids, tag__name__in=names).delete()
             Asset.objects.filter(pk__in=ids).update(updated_at=timezone.now())
             outbox.assets_updated(ids)
-        return f"Removed {', '.join(names)} from {_assets(len(ids))} ({removed} tag(s) taken off)."
+        taken = ngettext("%(n)d tag taken off", "%(n)d tags taken off", removed) % {"n": removed}
+        return f"Removed {', '.join(names)} from {_assets(len(ids))} ({taken})."
 
     return confirm(modeladmin, request, queryset, title="Remove tags", form=form, apply=apply,
                    explain=["The tags are taken off each selected asset; the tags themselves stay."])  # fmt: skip
@@ -173,13 +174,15 @@ def regenerate_renditions(
         ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
         for asset_id in ids:  # one task per asset, queued after commit (in-process without a broker)
             transaction.on_commit(lambda a=asset_id: regenerate_asset.delay(a, names, force=True))  # type: ignore[misc]
-        return f"Queued {_assets(len(ids))} for regeneration of {len(names)} named rendition(s)."
+        specs = ngettext("%(n)d named rendition", "%(n)d named renditions", len(names)) % {"n": len(names)}
+        return f"Queued {_assets(len(ids))} for regeneration of {specs}."
 
     made = Rendition.objects.filter(asset__in=queryset, spec__isnull=False).count()
     return confirm(modeladmin, request, queryset, title="Regenerate renditions", apply=apply, explain=[
         f"Every named rendition ({', '.join(names) or 'none defined'}) of each selected asset is made again "
         "in the background, replacing the file behind the same URL.",
-        f"{made} named rendition file(s) exist for them now.",
+        ngettext("%(n)d named rendition file exists for them now.",
+                 "%(n)d named rendition files exist for them now.", made) % {"n": made},
     ], button="Regenerate")  # fmt: skip
 
 
@@ -199,11 +202,15 @@ def delete_assets(
     originals = queryset.aggregate(bytes=Sum("byte_size"))["bytes"] or 0
     total = originals + (renditions["bytes"] or 0) + (versions["bytes"] or 0)
     return confirm(modeladmin, request, queryset, title="Delete assets", apply=apply, button="Yes, delete", explain=[
-        f"The originals ({_size(originals)}), {renditions['n'] or 0} rendition file(s) "
-        f"({_size(renditions['bytes'] or 0)}) and {versions['n'] or 0} kept earlier version(s) "
+        f"The originals ({_size(originals)}), {_count(renditions['n'] or 0, 'rendition file', 'rendition files')} "
+        f"({_size(renditions['bytes'] or 0)}) and {_count(versions['n'] or 0, 'kept earlier version', 'kept earlier versions')} "
         f"({_size(versions['bytes'] or 0)}) leave storage: {_size(total)} in all.",
         "Their rendition URLs stop working (the consuming app gets an asset.deleted webhook). This cannot be undone.",
     ])  # fmt: skip
+
+
+def _count(count: int, singular: str, plural: str) -> str:
+    return ngettext("%(n)d " + singular, "%(n)d " + plural, count) % {"n": count}
 
 
 def _size(count: int) -> str:

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
@@ -87,7 +88,8 @@ class CollectionAdmin(TreeAdmin):
             with transaction.atomic():
                 moved = assets.update(collection=parent)
                 collection.delete()  # treebeard deletes the sub-collections with it
-            self.message_user(request, f"Deleted “{collection}”; {moved} asset(s) moved to “{parent}”.")
+            moved_text = ngettext("%(n)d asset moved", "%(n)d assets moved", moved) % {"n": moved}
+            self.message_user(request, f"Deleted “{collection}”; {moved_text} to “{parent}”.")
             return HttpResponseRedirect(changelist)
         context = {
             **self.admin_site.each_context(request),

@@ -134,7 +134,7 @@ def test_delete_names_renditions_and_bytes_then_empties_storage(admin_client, st
     rendition_bytes = sum(Rendition.objects.values_list("byte_size", flat=True))
     # when the editor chooses delete, the page says how many renditions and how many bytes go
     page = act(admin_client, "delete_assets", [first, second], apply=False).content.decode()
-    assert "2 rendition file(s)" in page and f"({_size(rendition_bytes)})" in page
+    assert "2 rendition files" in page and f"({_size(rendition_bytes)})" in page
     total = first.byte_size + second.byte_size + rendition_bytes
     assert f"{_size(total)} in all" in page
     # when they confirm
