@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from treebeard.mp_tree import MP_Node
 
@@ -48,12 +48,18 @@ class Collection(MP_Node):
 
     @classmethod
     def default(cls) -> Collection:
+        """The root. A migration makes it; on an emptied database the first caller does, and two
+        at once (parallel uploads) both end with the one that won (the path is unique)."""
         root = cls.objects.get_first_root_node()
-        return (
-            root
-            if root is not None
-            else cls.objects.add_root(create_kwargs={"name": DEFAULT_COLLECTION_NAME})
-        )
+        if root is not None:
+            return root
+        try:
+            with transaction.atomic():
+                return cls.objects.add_root(create_kwargs={"name": DEFAULT_COLLECTION_NAME})
+        except IntegrityError:
+            found = cls.objects.get_first_root_node()
+            assert found is not None, "the root another request made is visible once it committed"
+            return found
 
     def subtree(self) -> models.QuerySet[Collection]:
         """This collection and everything below it, in one indexed prefix query."""

@@ -45,7 +45,8 @@ class UploadFieldsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["collection"].initial = self.initial.get("collection") or Collection.default().pk
+        if not self.is_bound:  # shown to the editor: the root preselected (sent empty: the root too)
+            self.fields["collection"].initial = self.initial.get("collection") or Collection.default().pk
 
     def fields_for_ingest(self) -> AssetFields:
         data = self.cleaned_data

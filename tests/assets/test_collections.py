@@ -137,3 +137,28 @@ def test_the_library_drop_zone_adds_to_the_collection_shown(admin_client, tree) 
     assert "to add them to “News”" in page
     assert f'"collection": {tree["news"].pk}' in page
     assert f"/admin/assets/asset/upload/?collection={tree['news'].pk}" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_making_the_root_at_once_end_with_one() -> None:
+    """Parallel uploads into an emptied database: both get the same root, neither an error."""
+    import threading
+
+    from django.db import connections
+
+    found: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def make() -> None:
+        barrier.wait()
+        try:
+            found.append(Collection.default().pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=make) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 2 and len(set(found)) == 1 and Collection.objects.count() == 1
