@@ -91,10 +91,10 @@ class ContractTest < Minitest::Test
   end
 
   def test_a_key_reused_with_another_body_is_a_conflict
-    stubs.post("#{API}/assets/") { problem(409, "idempotency_key_reused") }
+    stubs.post("#{API}/assets/") { problem(409, "idempotency_conflict") }
     error = assert_raises(Dam::Conflict) do
       client.assets.create(file: StringIO.new(jpeg_bytes), idempotency_key: "k1")
     end
-    assert_equal "idempotency_key_reused", error.code
+    assert_equal "idempotency_conflict", error.code
   end
 end
