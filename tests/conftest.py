@@ -136,3 +136,25 @@ def webhook_sender() -> Iterator[None]:
     from assets.outbox import InProcessSender
 
     InProcessSender.stop()
+
+
+def _api_client(*, read_only: bool) -> Any:
+    from rest_framework.test import APIClient
+
+    from assets.models import ApiKey
+
+    _, raw = ApiKey.issue("reader" if read_only else "rails", read_only=read_only)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+@pytest.fixture
+def api(db: None) -> Any:
+    """The Rails app: an API client with a read-write key."""
+    return _api_client(read_only=False)
+
+
+@pytest.fixture
+def read_only_api(db: None) -> Any:
+    return _api_client(read_only=True)

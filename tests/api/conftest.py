@@ -3,27 +3,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from rest_framework.test import APIClient
 
 from assets.ingest import AssetFields, ingest
-from assets.models import ApiKey, Asset
+from assets.models import Asset
 from tests import images
-
-
-@pytest.fixture
-def api(db) -> APIClient:
-    _, raw = ApiKey.issue("rails")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
-
-
-@pytest.fixture
-def read_only_api(db) -> APIClient:
-    _, raw = ApiKey.issue("reader", read_only=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
 
 
 @pytest.fixture

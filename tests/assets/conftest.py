@@ -47,16 +47,3 @@ def fits_the_screen(page) -> bool:
         && [...document.querySelectorAll('#changelist .results, .asset-panel, fieldset.module')]
              .every(box => box.scrollWidth <= box.clientWidth + 1)""")
     )
-
-
-@pytest.fixture
-def api(db):
-    """An API client with a read-write key (as in tests/api)."""
-    from rest_framework.test import APIClient
-
-    from assets.models import ApiKey
-
-    _, raw = ApiKey.issue("rails")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client

@@ -11,7 +11,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from assets.filenames import MAX_NAME_BYTES, safe_display_name
-from assets.models import ApiKey, Asset
+from assets.models import Asset
 from tests import images
 from tests.api.conftest import assert_problem
 from tests.api.test_direct_uploads import send, start
@@ -88,14 +88,6 @@ def test_a_long_name_keeps_its_extension() -> None:
 
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def api(db) -> APIClient:
-    _, raw = ApiKey.issue("rails")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
 
 
 # Django keeps uploads over FILE_UPLOAD_MAX_MEMORY_SIZE in a temp file named after the client's

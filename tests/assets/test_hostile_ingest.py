@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from assets.exceptions import RejectedUpload
 from assets.ingest import ingest
-from assets.models import ApiKey, Asset, Upload
+from assets.models import Asset, Upload
 from renditions.pipeline import render
 from renditions.specs import Spec
 from tests import images
@@ -157,14 +157,6 @@ PATH_CASES: list[tuple[str, Maker, str | tuple[int, int]]] = [
     ("png-bad-crc", lambda: images.png_bad_crc(), "corrupt_image"),
 ]  # fmt: skip
 PATH_IDS = [c[0] for c in PATH_CASES]
-
-
-@pytest.fixture
-def api(db) -> APIClient:
-    _, raw = ApiKey.issue("rails")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
 
 
 def _originals(storage: StorageProbe) -> set[str]:

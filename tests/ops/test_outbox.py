@@ -65,18 +65,6 @@ def quick_retries(settings) -> None:  # type: ignore[no-untyped-def]
     settings.DAM_WEBHOOK_BACKOFF_SECONDS = 0.05
 
 
-@pytest.fixture
-def api(db):  # type: ignore[no-untyped-def]
-    from rest_framework.test import APIClient
-
-    from assets.models import ApiKey
-
-    _, raw = ApiKey.issue("outbox")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
-
-
 def test_a_receiver_that_fails_twice_gets_exactly_one_accepted_delivery_per_event(
     api, receiver, quick_retries
 ) -> None:
