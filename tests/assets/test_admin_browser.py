@@ -59,10 +59,13 @@ def test_editor_uploads_many_files_then_sets_the_focal_point(page, live_server, 
     page.click("input[name=_upload]")
     page.wait_for_selector(".upload-summary[data-finished=true]")
     page.click("text=Go to the library")
-    # then both are listed, with thumbnails that really load
+    page.wait_for_url(f"{live_server.url}/admin/assets/asset/")
+    # then both are listed, with thumbnails that really load (the wait needs both images: a check
+    # over an empty list would pass on the page being left)
     assert Asset.objects.count() == 2
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#result_list img')].every(i => i.complete && i.naturalWidth > 0)"
+        "() => { const imgs = [...document.querySelectorAll('#result_list img')];"
+        " return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0); }"
     )
     assert page.locator("#result_list img").count() == 2
     # when the editor clicks the picture three quarters across and a quarter down, and saves
