@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
 from assets.egress import redact
@@ -341,6 +342,11 @@ class Upload(models.Model):
 WEBHOOK_SECRET_BYTES = 32
 
 
+# How long a rotated-out webhook secret keeps signing deliveries by default (at most a week).
+PREVIOUS_SECRET_OVERLAP = timedelta(hours=24)
+MAX_PREVIOUS_SECRET_OVERLAP = timedelta(days=7)
+
+
 def new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
 
@@ -366,6 +372,11 @@ class WebhookEndpoint(models.Model):
         max_length=128, default=new_webhook_secret, editable=False,
         help_text="Shared secret for the X-Dam-Signature HMAC.",
     )  # fmt: skip
+    previous_secret = models.CharField(
+        max_length=128, blank=True, editable=False,
+        help_text="The secret before the last rotation; it signs too until previous_secret_expires_at.",
+    )  # fmt: skip
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     events = models.JSONField(default=list, help_text="Event names; empty means all events.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -373,10 +384,22 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return redact(self.url)  # str() lands in the admin's history log: no credentials, no query
 
-    def rotate_secret(self) -> str:
+    def rotate_secret(self, *, keep_previous_for: timedelta = PREVIOUS_SECRET_OVERLAP) -> str:
+        """A new secret. Deliveries are signed with the old one too for ``keep_previous_for`` (as
+        Stripe does), so the consuming app can switch without rejecting events meanwhile; zero
+        revokes the old secret at once (the thing to do when it leaked)."""
+        keep = keep_previous_for > timedelta(0)
+        self.previous_secret = self.secret if keep else ""
+        self.previous_secret_expires_at = timezone.now() + keep_previous_for if keep else None
         self.secret = new_webhook_secret()
-        self.save(update_fields=["secret"])
+        self.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
         return self.secret
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery sent at ``now`` is signed with: the current one first."""
+        expires = self.previous_secret_expires_at
+        overlap = self.previous_secret and expires is not None and now < expires
+        return [self.secret, self.previous_secret] if overlap else [self.secret]
 
     def wants(self, event: str) -> bool:
         return self.active and (not self.events or event in self.events)
