@@ -284,7 +284,8 @@ class AssetUsage(models.Model):
     """Where the consuming app shows an asset (an article, a page, a product), as it told dam:
     one row per (asset, the app's own id for the place). Deleted with the asset."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usages")
+    # No index of its own: the unique (asset, external_id) index serves lookups by asset.
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usages", db_index=False)
     external_id = models.CharField(
         max_length=EXTERNAL_ID_MAX_LENGTH, validators=[validate_external_id],
         help_text=f"The consuming app's id for the place: {EXTERNAL_ID_RULE}",
