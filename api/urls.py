@@ -14,13 +14,15 @@ router.register("webhook-endpoints", webhook_views.WebhookEndpointViewSet, basen
 
 ASSET = r"^assets/(?P<asset_id>[0-9a-f-]{36})/usages/"
 LIST: dict[str, Any] = {"get": "list"}
-USAGE: dict[str, Any] = {"get": "retrieve", "put": "put", "delete": "destroy"}
+USAGE: dict[str, Any] = {"get": "retrieve", "put": "update", "delete": "destroy"}
 
 urlpatterns = [
     path("uploads/<uuid:pk>/file/", views.LocalUploadFile.as_view(), name="upload-file"),
     re_path(ASSET + r"$", usages.AssetUsageViewSet.as_view(LIST), name="asset-usage-list"),
     re_path(ASSET + r"(?P<external_id>[^/]+)$", usages.AssetUsageViewSet.as_view(USAGE), name="asset-usage"),
     # A trailing slash, or a "/" inside the id (400 invalid_external_id, not "no such endpoint").
-    re_path(ASSET + r"(?P<external_id>.+)$", usages.AssetUsagePathFallback.as_view(USAGE)),
+    re_path(
+        ASSET + r"(?P<external_id>.+)$", usages.AssetUsagePathFallback.as_view(USAGE, name="Asset Usage")
+    ),
     *router.urls,
 ]

@@ -100,10 +100,11 @@ class AssetUsageViewSet(ApiViewSet):
     """Routed by hand (api/urls.py): the external id is a path segment the router cannot express."""
 
     serializer_class = AssetUsageSerializer
+    lookup_field = lookup_url_kwarg = "external_id"  # get_object(): the usage, among the asset's
     parser_classes = [JSONParser]
     filterset_class = AssetUsageFilter
     action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,),
-                          "put": (CHANGE,), "destroy": (CHANGE,)}  # fmt: skip
+                          "update": (CHANGE,), "destroy": (CHANGE,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[AssetUsage]:
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no asset in the path
@@ -128,17 +129,13 @@ class AssetUsageViewSet(ApiViewSet):
                    responses={200: AssetUsageSerializer, 400: PROBLEM, 404: PROBLEM})  # fmt: skip
     def retrieve(self, request: Request, asset_id: str, external_id: str) -> Response:
         """One usage of the asset, by the consuming app's id for the place."""
-        external_id = checked_external_id(external_id)
-        usage = self.get_queryset().filter(external_id=external_id).first()
-        if usage is None:
-            self._asset_id()
-            raise Http404("The asset has no usage with this external id.")
-        return Response(AssetUsageSerializer(usage).data)
+        checked_external_id(external_id)
+        return Response(AssetUsageSerializer(self.get_object()).data)
 
     @extend_schema(parameters=[ASSET_ID, EXTERNAL_ID], request=AssetUsageWriteSerializer,
                    responses={201: AssetUsageSerializer, 200: AssetUsageSerializer, 400: PROBLEM,
                               401: PROBLEM, 403: PROBLEM, 404: PROBLEM})  # fmt: skip
-    def put(self, request: Request, asset_id: str, external_id: str) -> Response:
+    def update(self, request: Request, asset_id: str, external_id: str) -> Response:
         """Create (201) or replace (200) the usage with this external id. Idempotent: the same
         body again changes nothing and answers 200 with the same usage."""
         external_id = checked_external_id(external_id)

@@ -138,6 +138,21 @@ def test_an_unknown_asset_is_404_for_every_call(api: APIClient) -> None:
     assert not AssetUsage.objects.exists()
 
 
+def test_other_methods_are_405_and_options_and_the_browsable_api_work(api: APIClient, admin_client) -> None:
+    # given
+    asset = new_asset()
+    put(api, asset, "a", url="https://app.example/")
+    # then: the list takes no write, the usage no POST or PATCH
+    for method, path in [("put", usages_url(asset)), ("delete", usages_url(asset)), ("post", usages_url(asset)),
+                         ("post", usages_url(asset, "a")), ("patch", usages_url(asset, "a"))]:  # fmt: skip
+        assert_problem(getattr(api, method)(path, {}, format="json"), 405, "method_not_allowed")
+    # and OPTIONS describes both; staff browse them
+    for path in (usages_url(asset), usages_url(asset, "a"), usages_url(asset, "a/")):
+        assert api.options(path).json()["name"] == "Asset Usage"
+        assert admin_client.get(path, HTTP_ACCEPT="text/html").status_code == 200
+    assert AssetUsage.objects.count() == 1
+
+
 # --- the external id: one path segment ---------------------------------------------------------
 
 
