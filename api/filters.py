@@ -50,6 +50,25 @@ class IntegerFilter(filters.Filter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (any case); anything else is an error, never "no filter" (Django's
+    NullBooleanField reads ``used=yes please`` as absent)."""
+
+    VALUES = {"true": True, "false": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None:  # absent
+            return None
+        folded = str(value).strip().lower()
+        if folded not in self.VALUES:
+            raise forms.ValidationError("Expected true or false.", code="invalid")
+        return self.VALUES[folded]
+
+
+class StrictBooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
+
+
 class ListWidget(forms.TextInput):
     """A list parameter in every spelling: ``ids=a,b``, ``ids=a&ids=b``, ``ids[]=a&ids[]=b``.
     Absent: None (no filter). Present but empty: ``""`` (an error, never "no filter")."""
@@ -121,6 +140,8 @@ class AssetFilter(CollectionFilterSet):
                                               help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")  # fmt: skip
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                               help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
+    used = StrictBooleanFilter(method="filter_used",
+                               help_text="true: assets the consuming app uses somewhere (see usages); false: nowhere.")  # fmt: skip
     ids = UUIDListFilter(method="filter_ids", max_items=MAX_BULK_IDS,
                          help_text=f"Bulk lookup: up to {MAX_BULK_IDS} asset ids, comma-separated (or ids[]=…); "
                          "the answer is one page in the order asked, with `missing` listing the ids not in it.")  # fmt: skip
@@ -146,6 +167,9 @@ class AssetFilter(CollectionFilterSet):
 
     def filter_ids(self, queryset: QuerySet[Asset], name: str, value: list[uuid.UUID]) -> QuerySet[Asset]:
         return queryset.filter(pk__in=value)
+
+    def filter_used(self, queryset: QuerySet[Asset], name: str, value: bool | None) -> QuerySet[Asset]:
+        return queryset if value is None else queryset.used(value)  # type: ignore[attr-defined]
 
     def filter_tag(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         return queryset.filter(tags__name=value.strip().lower()).distinct()

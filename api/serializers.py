@@ -92,17 +92,24 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
     renditions = serializers.SerializerMethodField()
     srcset = serializers.SerializerMethodField()
     collection = CollectionRefField(help_text="The collection the asset is in: its id and path")
+    usage_count = serializers.SerializerMethodField(
+        help_text="In how many places the consuming app uses the asset (GET assets/{id}/usages/)"
+    )
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "collection", "filename",
                   "content_type", "format", "byte_size", "checksum", "width", "height", "frame_count",
                   "has_alpha", "exif", "focal_point", "status", "failure_reason", "created_at",
-                  "updated_at", "renditions", "srcset"]  # fmt: skip
+                  "updated_at", "usage_count", "renditions", "srcset"]  # fmt: skip
         read_only_fields = fields
 
     def get_tags(self, asset: Asset) -> list[str]:
         return [tag.name for tag in asset.tags.all()]  # prefetched
+
+    def get_usage_count(self, asset: Asset) -> int:
+        counted = getattr(asset, "usage_count", None)  # Asset.objects.with_usage_count(): in the list's query
+        return int(counted) if counted is not None else asset.usages.count()
 
     def _renditions(self, asset: Asset) -> dict[str, RenditionInfo]:
         return dict(self.context["renditions"].get(asset.id, {}))

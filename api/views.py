@@ -127,7 +127,7 @@ class AssetViewSet(
                           "replace_file": (CHANGE,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Asset]:
-        return Asset.objects.with_related()
+        return Asset.objects.with_related().with_usage_count()
 
     def _serialize(self, assets: list[Asset]) -> Any:
         return serialize_assets(self.request, assets, self.get_serializer_context())
@@ -188,6 +188,8 @@ class AssetViewSet(
 
     @extend_schema(responses={204: None, 404: PROBLEM})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The asset, its files and its usages. An asset in use is deleted too (the consuming app
+        asked; editors in the admin are warned first)."""
         return super().destroy(request, *args, **kwargs)
 
     @extend_schema(request=s.UrlsRequestSerializer, responses={200: inline_serializer(
@@ -239,7 +241,7 @@ class AssetViewSet(
         return Response(self._serialize([self._reload(asset)])[0])
 
     def _reload(self, asset: Asset) -> Asset:
-        return Asset.objects.with_related().get(pk=asset.pk)
+        return Asset.objects.with_related().with_usage_count().get(pk=asset.pk)
 
 
 class RenditionSpecViewSet(mixins.ListModelMixin, ApiViewSet):

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
 from assets import outbox
-from assets.editor import actions, asset_page, library, uploading
+from assets.editor import actions, asset_page, library, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
@@ -227,8 +227,16 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                 rendition_cards=asset_page.rendition_cards(obj, request), exif_rows=asset_page.exif_rows(obj),
                 versions=list(obj.versions.select_related("replaced_by", "uploaded_by")),
                 format_label=format_label(obj.format), action_urls=self._action_urls(obj),
+                usages=usages.of_asset(obj),
             )  # fmt: skip
         return super().render_change_form(request, context, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        """Django's confirmation, warned first when the consuming app uses the asset somewhere."""
+        context = dict(extra_context or {})
+        if request.method != "POST" and (asset := self.get_object(request, object_id)) is not None:
+            context["usage_warning"] = usages.warning([asset.pk])
+        return super().delete_view(request, object_id, context)
 
     def _action_urls(self, obj: Asset) -> dict[str, str]:
         return {name: reverse(f"admin:assets_asset_{name}", args=[obj.pk]) for name in asset_page.ACTIONS}

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
@@ -92,6 +95,21 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         if descendants:
             return self.filter(collection__path__startswith=collection.path)
         return self.filter(collection=collection)
+
+    def with_usage_count(self) -> AssetQuerySet:
+        """``usage_count`` on each row: a correlated subquery on the (asset, external_id) index, in
+        the list's own query (no query per asset; PostgreSQL evaluates it only for the rows of
+        the page)."""
+        counted = (
+            AssetUsage.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
+            .annotate(n=Count("pk")).values("n")
+        )  # fmt: skip
+        return self.annotate(usage_count=Coalesce(Subquery(counted), 0))
+
+    def used(self, used: bool = True) -> AssetQuerySet:
+        """Assets the consuming app says it uses somewhere (or, ``used=False``, nowhere)."""
+        in_use = Exists(AssetUsage.objects.filter(asset=OuterRef("pk")))
+        return self.filter(in_use if used else ~in_use)
 
 
 _unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -234,6 +252,79 @@ class AssetVersion(Original):
 
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.sha256[:12]})"
+
+
+# An external id is one path segment of the usages API (``PUT assets/{id}/usages/{external_id}``):
+# characters that need no escaping in a URL path and none a proxy might normalise ("/", "%", ".."
+# alone are the risky ones; "/" is refused, "." is allowed but an id of dots only is not).
+EXTERNAL_ID_MAX_LENGTH = 255
+EXTERNAL_ID_PATTERN = r"[A-Za-z0-9._:-]+"
+EXTERNAL_ID_RULE = (
+    f"1–{EXTERNAL_ID_MAX_LENGTH} characters: letters A–Z and a–z, digits, and . _ : - "
+    "(not only dots), e.g. “article:4711”."
+)
+USAGE_URL_MAX_LENGTH = 2000
+USAGE_LABEL_MAX_LENGTH = 255
+
+
+def valid_external_id(value: str) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= EXTERNAL_ID_MAX_LENGTH
+        and re.fullmatch(EXTERNAL_ID_PATTERN, value, flags=re.ASCII) is not None
+        and value.strip(".") != ""
+    )
+
+
+def validate_external_id(value: str) -> None:
+    if not valid_external_id(value):
+        raise ValidationError(f"An external id is {EXTERNAL_ID_RULE}", code="invalid_external_id")
+
+
+class AssetUsage(models.Model):
+    """Where the consuming app shows an asset (an article, a page, a product), as it told dam:
+    one row per (asset, the app's own id for the place). Deleted with the asset."""
+
+    # No index of its own: the unique (asset, external_id) index serves lookups by asset.
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usages", db_index=False)
+    external_id = models.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH, validators=[validate_external_id],
+        help_text=f"The consuming app's id for the place: {EXTERNAL_ID_RULE}",
+    )  # fmt: skip
+    url = models.URLField(
+        max_length=USAGE_URL_MAX_LENGTH, validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Where the place is (http or https).",
+    )  # fmt: skip
+    label = models.CharField(max_length=USAGE_LABEL_MAX_LENGTH, blank=True, help_text="What people call it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Who last wrote it: the API key, or a staff user (through the API with a session).
+    updated_by_key = models.ForeignKey(
+        "ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "external_id"], name="asset_usage_external_id_unique"),
+            models.CheckConstraint(
+                name="asset_usage_written_by_a_key_or_a_user",
+                condition=Q(updated_by_key__isnull=True) | Q(updated_by__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.external_id
+
+    @property
+    def written_by(self) -> str:
+        if self.updated_by_key is not None:
+            return str(self.updated_by_key)
+        return str(self.updated_by) if self.updated_by is not None else ""
 
 
 class ApiKey(models.Model):

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.text import smart_split, unescape_string_literal
 
+from assets.editor import usages
 from assets.models import Asset, Tag, format_label
 from renditions import services
 from renditions.specs import Spec
@@ -94,19 +95,23 @@ class Card:
     collection: str
     byte_size: int
     created_at: datetime
+    usage_count: int = 0  # places the consuming app uses it ("used ×N")
 
 
 def cards(assets: Iterable[Asset]) -> list[Card]:
-    """What a card shows, from rows already fetched (tags prefetched): no query, no storage call."""
-    return [_card(asset) for asset in assets]
+    """What a card shows, from rows already fetched (tags prefetched), and the page's usage counts
+    (one query): no storage call."""
+    assets = list(assets)
+    used = usages.counts(asset.pk for asset in assets)
+    return [_card(asset, used.get(asset.pk, 0)) for asset in assets]
 
 
-def _card(asset: Asset) -> Card:
+def _card(asset: Asset, usage_count: int = 0) -> Card:
     src = services.adhoc_url(asset, CARD_1X)
     return Card(
         pk=str(asset.pk), title=str(asset), change_url=reverse("admin:assets_asset_change", args=[asset.pk]),
         src=src, srcset=f"{src} 1x, {services.adhoc_url(asset, CARD_2X)} 2x", format=format_label(asset.format),
         width=asset.width, height=asset.height, status=asset.status, failure_reason=asset.failure_reason,
         tags=[tag.name for tag in asset.tags.all()], collection=asset.collection.name,
-        byte_size=asset.byte_size, created_at=asset.created_at,
+        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count,
     )  # fmt: skip

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0011_webhook_outbox'),
+        ('assets', '0015_asset_usages'),
     ]
 
     operations = [

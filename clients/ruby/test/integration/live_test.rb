@@ -75,6 +75,38 @@ class LiveFlowsTest < Minitest::Test
     assert_equal "not_found", gone.code
   end
 
+  def test_usages_round_trip_put_list_replace_delete
+    # given an asset used nowhere
+    tag = unique_tag
+    asset = create(tags: [tag])
+    id = asset["id"]
+    assert_equal 0, asset["usage_count"]
+    # when the app says where it uses it
+    first = dam.put_usage(id, "article:4711", url: "https://app.example/articles/4711", label: "Forest feature")
+    dam.put_usage(id, "page:home", url: "https://app.example/")
+    # then it is listed (newest first, across pages), counted, and found by `used:`
+    assert_equal %w[page:home article:4711], (dam.usages(id, page_size: 1).map { |one| one["external_id"] })
+    assert_equal ["https://app.example/articles/4711", "Forest feature"], first.values_at("url", "label")
+    assert_equal 2, dam.assets.get(id)["usage_count"]
+    assert_equal [id], (dam.assets.list(tag: tag, used: true).map { |one| one["id"] })
+    assert_empty dam.assets.list(tag: tag, used: false).to_a
+    # when one is replaced (the same PUT twice: idempotent) and the other removed
+    2.times { dam.put_usage(id, "article:4711", url: "https://app.example/articles/4711-forest") }
+    assert dam.delete_usage(id, "page:home")
+    # then
+    assert_equal [["article:4711", "https://app.example/articles/4711-forest", ""]],
+                 (dam.usages(id).map { |one| one.values_at("external_id", "url", "label") })
+    gone = assert_raises(Dam::NotFound) { dam.delete_usage(id, "page:home") }
+    assert_equal [404, "not_found"], [gone.status, gone.code]
+    bad = assert_raises(Dam::InvalidRequest) { dam.put_usage(id, "a/b", url: "https://app.example/") }
+    assert_equal "invalid_external_id", bad.code
+    denied = assert_raises(Dam::PermissionDenied) do
+      dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).put_usage(id, "x", url: "https://app.example/")
+    end
+    assert_equal "permission_denied", denied.code
+    assert_equal 1, dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).usages(id).count
+  end
+
   def test_a_named_rendition_url_serves_the_image_the_json_describes
     thumb = create["renditions"]["thumb"]
     response = fetch(thumb["url"])
