@@ -571,14 +571,14 @@ def _parse_exif(data: bytes, notes: list[str], *, gps: bool) -> dict[str, Any]:
 
 def base_value(value: object) -> str:
     """An EXIF string. Pillow reads ASCII fields as Latin-1; writers put UTF-8 there (``©``)."""
+    if isinstance(value, bytes):
+        try:
+            return clean_text(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            return clean_text(value.decode("latin-1"))
     if isinstance(value, str):
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             value = value.encode("latin-1").decode("utf-8")
-    elif isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            value = value.decode("latin-1")
     return clean_text(value)
 
 
