@@ -329,23 +329,12 @@ def _by_pillow(fileobj: IO[bytes]) -> Raw:
 
 def normalise(raw: Raw, *, gps: bool = False) -> Embedded:
     notes = list(raw.notes)
-    sources: list[str] = []
-    blocks: list[dict[str, Any]] = []
-    if raw.xmp:
-        xmp = _parse_xmp(raw.xmp, notes)
-        if xmp is not None:
-            sources.append("xmp")
-            blocks.append(xmp)
-    exif: dict[str, Any] = {}
-    if raw.exif:
-        exif = _parse_exif(raw.exif, notes, gps=gps)
-        if exif:
-            sources.append("exif")
-    iptc: dict[str, Any] = {}
-    if raw.iptc:
-        iptc = _parse_iptc(raw.iptc, notes)
-        if iptc:
-            sources.append("iptc")
+    xmp = (_parse_xmp(raw.xmp, notes) if raw.xmp else None) or {}
+    exif = _parse_exif(raw.exif, notes, gps=gps) if raw.exif else {}
+    iptc = _parse_iptc(raw.iptc, notes) if raw.iptc else {}
+    blocks = [xmp]
+    # A block is a source when it said something (a camera's EXIF holding only pixel sizes is not).
+    sources = [name for name, found in (("xmp", xmp), ("exif", exif), ("iptc", iptc)) if any(found.values())]
     order = {  # per field: the blocks to ask, best first
         "title": (blocks, [iptc], [exif]),
         "description": (blocks, [iptc]),
