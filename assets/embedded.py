@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import re
 import struct
+import warnings
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -534,9 +535,11 @@ def _iptc_date(day: str, time: str) -> datetime | None:
 def _parse_exif(data: bytes, notes: list[str], *, gps: bool) -> dict[str, Any]:
     exif = Image.Exif()
     try:
-        exif.load(data)
-        sub = dict(exif.get_ifd(ExifTags.IFD.Exif))
-        located = dict(exif.get_ifd(ExifTags.IFD.GPSInfo)) if gps else {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Corrupt EXIF data": noted below, once
+            exif.load(data)
+            sub = dict(exif.get_ifd(ExifTags.IFD.Exif))
+            located = dict(exif.get_ifd(ExifTags.IFD.GPSInfo)) if gps else {}
     except Exception:  # a damaged EXIF block: Pillow raises anything from struct.error to KeyError
         notes.append("exif unreadable")
         return {}
