@@ -169,7 +169,9 @@ def rights_badge(obj: Asset, *, long: bool = False) -> str:
         return ""
     short, sentence = RIGHTS_WORDS[status]
     text = sentence.format(obj.rights_expire_on.isoformat()) if long and obj.rights_expire_on else short
-    return format_html('<span class="rights-badge is-{}">{}</span>', status.value, text)
+    return format_html(
+        '<span class="rights-badge is-{}{}">{}</span>', status.value, " is-long" if long else "", text
+    )
 
 
 @admin.register(Asset)
