@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def upload(api: APIClient, data: bytes, **fields):
-    return api.post("/api/v1/assets/", {"file": SimpleUploadedFile("DSCF.jpg", data), **fields}, format="multipart")
+    return api.post(
+        "/api/v1/assets/", {"file": SimpleUploadedFile("DSCF.jpg", data), **fields}, format="multipart"
+    )
 
 
 def days(n: int) -> str:
@@ -42,7 +44,11 @@ def test_an_api_upload_carries_the_files_metadata(api: APIClient, fmt: str) -> N
     meta = body["embedded_metadata"]
     assert meta["title"] == "Harbour at dawn"
     assert meta["keywords"] == ["boats", "sea"]
-    assert (meta["camera_make"], meta["camera_model"], meta["lens"]) == ("Fujifilm", "X-T5", "XF23mmF1.4 R LM WR")
+    assert (meta["camera_make"], meta["camera_model"], meta["lens"]) == (
+        "Fujifilm",
+        "X-T5",
+        "XF23mmF1.4 R LM WR",
+    )
     assert "gps" not in meta
     # and the fields are read-only
     patched = api.patch(f"/api/v1/assets/{body['id']}/", {"taken_at": "2000-01-01T00:00:00Z"}, format="json")
@@ -107,7 +113,9 @@ def test_a_partial_rights_update_changes_only_what_it_sends(api: APIClient, make
     {"licence": 5, "expires_on": "soon"},
     "cc0",
 ])  # fmt: skip
-def test_bad_rights_are_refused_with_a_stable_code_and_change_nothing(api: APIClient, make_asset, rights) -> None:
+def test_bad_rights_are_refused_with_a_stable_code_and_change_nothing(
+    api: APIClient, make_asset, rights
+) -> None:
     asset = make_asset(title="before")
     body = assert_problem(api.patch(f"/api/v1/assets/{asset.pk}/", {"rights": rights, "title": "after"},
                                     format="json"), 400, "invalid_rights")  # fmt: skip

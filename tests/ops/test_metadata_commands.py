@@ -102,7 +102,7 @@ def expiring(storage, offsets: list[int | None]) -> list[Asset]:
 
 def test_each_expiring_or_expired_asset_is_announced_once(storage, endpoint) -> None:
     # given assets whose rights ended, end within 30 days, end later, or never
-    ended, soon, later, never = expiring(storage, [-2, 30, 31, None])
+    ended, soon, _later, _never = expiring(storage, [-2, 30, 31, None])
     # when the daily command runs twice
     first = run("notify_rights_expiring")
     second = run("notify_rights_expiring")
