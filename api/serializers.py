@@ -102,6 +102,8 @@ class RightsSerializer(serializers.Serializer):
             name = self.field_name or ""
             found = {key[len(name) + 1 :].rstrip("]"): dictionary.get(key) for key in dictionary
                      if key.startswith((f"{name}[", f"{name}."))}  # fmt: skip
+            if found.get("expires_on") == "":
+                found["expires_on"] = None  # an empty date field in a form: no expiry
             return found or empty
         return super().get_value(dictionary)
 

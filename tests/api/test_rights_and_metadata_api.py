@@ -76,6 +76,13 @@ def test_rights_are_written_on_create_in_a_form_and_read_back(api: APIClient) ->
                                          "status": "expiring"}  # fmt: skip
 
 
+def test_an_empty_expiry_in_a_form_is_no_expiry(api: APIClient, make_asset) -> None:
+    asset = make_asset(rights_expire_on=timezone.localdate())
+    response = api.patch(f"/api/v1/assets/{asset.pk}/", {"rights[expires_on]": ""}, format="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json()["rights"]["expires_on"] is None
+
+
 def test_an_asset_without_rights_is_unknown(api: APIClient, make_asset) -> None:
     body = api.get(f"/api/v1/assets/{make_asset().pk}/").json()
     assert body["rights"] == {"licence": "", "licence_detail": "", "usage_terms": "", "expires_on": None,
