@@ -119,7 +119,9 @@ def read_embedded(fileobj: IO[bytes], fmt: str, *, gps: bool = False) -> Embedde
     fileobj.seek(0)
     try:
         raw = read_raw(fileobj, fmt)
-    except (OSError, ValueError, struct.error, EOFError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # whatever a damaged container makes a parser raise: no metadata, no failure
         raw = Raw(notes=[f"container unreadable: {type(exc).__name__}"])
     finally:
         fileobj.seek(0)
