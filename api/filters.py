@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.collections import CollectionFilterSet
-from assets.models import Asset, Tag, WebhookDelivery, WebhookEndpoint
+from assets.models import Asset, AssetQuerySet, Tag, WebhookDelivery, WebhookEndpoint
 from dam.api import NewestFirstCursorPagination
 
 SHA256 = RegexValidator(r"^[0-9a-fA-F]{64}$", "Expected a SHA-256: 64 hexadecimal digits.")
@@ -142,6 +142,10 @@ class AssetFilter(CollectionFilterSet):
                                               help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
     used = StrictBooleanFilter(method="filter_used",
                                help_text="true: assets the consuming app uses somewhere (see usages); false: nowhere.")  # fmt: skip
+    rights = CaseInsensitiveChoiceFilter(
+        choices=[(s, s) for s in ("expired", "expiring", "valid", "unknown")], fold="lower", method="filter_rights",
+        help_text="The rights' status: expired, expiring (within DAM_RIGHTS_EXPIRING_DAYS), valid, unknown.",
+    )  # fmt: skip
     ids = UUIDListFilter(method="filter_ids", max_items=MAX_BULK_IDS,
                          help_text=f"Bulk lookup: up to {MAX_BULK_IDS} asset ids, comma-separated (or ids[]=…); "
                          "the answer is one page in the order asked, with `missing` listing the ids not in it.")  # fmt: skip
@@ -181,6 +185,9 @@ class AssetFilter(CollectionFilterSet):
 
     def filter_checksum(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         return queryset.filter(sha256=value.lower())
+
+    def filter_rights(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
+        return AssetQuerySet.with_rights(queryset, value)  # type: ignore[arg-type]
 
     def paginate(self, queryset: QuerySet[Asset], name: str, value: int) -> QuerySet[Asset]:
         return queryset  # validated here; the pagination applies it

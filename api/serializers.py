@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
@@ -15,7 +16,7 @@ from api.collections import CollectionRefField
 from assets import uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
-from assets.models import Asset, Collection, Upload
+from assets.models import Asset, Collection, Licence, RightsStatus, Upload
 from renditions.exceptions import InvalidSpec
 from renditions.models import RenditionSpec, spec_limits
 from renditions.services import RenditionInfo, parsed
@@ -23,6 +24,7 @@ from renditions.specs import Spec
 
 MAX_SIGNED_URLS = 50  # per request: a page of images, not a crawl
 MAX_URL_LIFETIME = 10 * 365 * 86400  # ten years; omit expires_in for a URL that never expires
+MAX_USAGE_TERMS = 10_000  # characters
 
 
 @extend_schema_field({"type": "object", "nullable": True, "properties": {
@@ -73,6 +75,45 @@ class TagsField(serializers.ListField):
         return sorted({t.strip().lower() for t in super().to_internal_value(data) if t.strip()})
 
 
+def _recoded(detail: Any, code: str) -> Any:
+    if isinstance(detail, dict):
+        return {key: _recoded(value, code) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_recoded(item, code) for item in detail]
+    return ErrorDetail(str(detail), code=code)
+
+
+class RightsSerializer(serializers.Serializer):
+    """An asset's rights. Any problem with one is ``invalid_rights`` (keyed under ``errors.rights``).
+    In a form: ``rights[licence]=cc_by`` (Rails, Faraday) or ``rights.licence=cc_by``."""
+
+    licence = serializers.ChoiceField(choices=Licence.choices, allow_blank=True, required=False,
+                                      help_text="Blank: unknown.")  # fmt: skip
+    licence_detail = serializers.CharField(allow_blank=True, required=False, max_length=255)
+    usage_terms = serializers.CharField(allow_blank=True, required=False, max_length=MAX_USAGE_TERMS)
+    expires_on = serializers.DateField(source="rights_expire_on", allow_null=True, required=False,
+                                       help_text="The day the rights end (ISO 8601 date); null: they do not.")  # fmt: skip
+    status = serializers.ChoiceField(choices=RightsStatus.choices, source="rights_status", read_only=True,
+                                     help_text="expired: the expiry date is today or past; expiring: within "
+                                     "DAM_RIGHTS_EXPIRING_DAYS; valid: a licence, or a later expiry; unknown: neither")  # fmt: skip
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary):
+            name = self.field_name or ""
+            found = {key[len(name) + 1 :].rstrip("]"): dictionary.get(key) for key in dictionary
+                     if key.startswith((f"{name}[", f"{name}."))}  # fmt: skip
+            if found.get("expires_on") == "":
+                found["expires_on"] = None  # an empty date field in a form: no expiry
+            return found or empty
+        return super().get_value(dictionary)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_recoded(exc.detail, "invalid_rights")) from exc
+
+
 class RenditionSerializer(serializers.Serializer):
     url = serializers.URLField()
     width = serializers.IntegerField(allow_null=True)
@@ -95,13 +136,21 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
     usage_count = serializers.SerializerMethodField(
         help_text="In how many places the consuming app uses the asset (GET assets/{id}/usages/)"
     )
+    rights = RightsSerializer(source="*", read_only=True)
+    embedded_metadata = serializers.JSONField(
+        source="embedded", read_only=True, allow_null=True,
+        help_text="What the file itself says (XMP, IPTC, EXIF), read once at upload: only the fields found "
+        "(docs/api.md); null for an asset uploaded before dam read it (backfill_metadata)",
+    )  # fmt: skip
+    taken_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                         help_text="When the picture was taken, from the file; null if unknown")  # fmt: skip
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "collection", "filename",
                   "content_type", "format", "byte_size", "checksum", "width", "height", "frame_count",
-                  "has_alpha", "exif", "focal_point", "status", "failure_reason", "created_at",
-                  "updated_at", "usage_count", "renditions", "srcset"]  # fmt: skip
+                  "has_alpha", "exif", "embedded_metadata", "taken_at", "rights", "focal_point", "status",
+                  "failure_reason", "created_at", "updated_at", "usage_count", "renditions", "srcset"]  # fmt: skip
         read_only_fields = fields
 
     def get_tags(self, asset: Asset) -> list[str]:
@@ -163,6 +212,7 @@ class AssetUpdateSerializer(serializers.Serializer):
     collection = serializers.PrimaryKeyRelatedField(
         queryset=Collection.objects.all(), required=False, help_text="A collection's id (GET /collections/)"
     )
+    rights = RightsSerializer(required=False, help_text="Only the keys sent change")
 
 
 class AssetCreateSerializer(AssetUpdateSerializer):
@@ -198,7 +248,7 @@ def fields_from(data: dict[str, Any]) -> AssetFields:
         title=data.get("title", ""), alt_text=data.get("alt_text", ""), caption=data.get("caption", ""),
         credit=data.get("credit", ""), copyright=data.get("copyright", ""), tags=data.get("tags", []),
         focal_x=point[0] if point else None, focal_y=point[1] if point else None,
-        collection_id=data["collection"].pk if data.get("collection") else None,
+        collection_id=data["collection"].pk if data.get("collection") else None, **data.get("rights", {}),
     )  # fmt: skip
 
 

@@ -180,6 +180,8 @@ class AssetViewSet(
                 asset.focal_x, asset.focal_y = point if point else (None, None)
             if "collection" in data:
                 asset.collection = data["collection"]
+            for field, value in data.get("rights", {}).items():
+                setattr(asset, field, value)
             asset.save()
             if "tags" in data:
                 asset.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])

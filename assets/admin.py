@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.core.exceptions import ValidationError
@@ -16,14 +17,14 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
-from assets import outbox
+from assets import file_facts, outbox
 from assets.editor import actions, asset_page, library, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
 from assets.exceptions import RejectedUpload
 from assets.ingest import ingest, parse_tags
-from assets.models import ApiKey, Asset, Collection, Tag, Upload, format_label
+from assets.models import ApiKey, Asset, Collection, RightsStatus, Tag, Upload, format_label
 from assets.shown_once import shown_once
 from assets.webhook_admin import WebhookDeliveryAdmin, WebhookEndpointAdmin  # noqa: F401 (registers them)
 from dam.errors import DamError
@@ -72,7 +73,9 @@ class AssetChangeForm(forms.ModelForm[Asset]):
     class Meta:
         model = Asset
         # No `status`: it is the renditions' state, shown read-only (with "retry" when failed).
-        fields = ["title", "alt_text", "caption", "collection", "credit", "copyright", "focal_x", "focal_y"]
+        fields = ["title", "alt_text", "caption", "collection", "credit", "copyright", "licence", "licence_detail",
+                  "usage_terms", "rights_expire_on", "focal_x", "focal_y"]  # fmt: skip
+        widgets = {"usage_terms": forms.Textarea(attrs={"rows": 3, "cols": 40})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,6 +144,36 @@ class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
 
 
+class RightsFilter(admin.SimpleListFilter):
+    title = "rights"
+    parameter_name = "rights"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("expired", "Expired"), ("expiring", f"Expiring within {settings.DAM_RIGHTS_EXPIRING_DAYS} days"),
+                ("valid", "Valid"), ("no_expiry", "No expiry")]  # fmt: skip
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+        if self.value() in {"expired", "expiring", "valid", "no_expiry"}:
+            return queryset.with_rights(self.value())  # type: ignore[attr-defined]
+        return queryset
+
+
+RIGHTS_WORDS = {RightsStatus.EXPIRED: ("rights expired", "The rights to this image ended on {}: do not use it."),
+                RightsStatus.EXPIRING: ("rights expiring", "The rights to this image end on {}.")}  # fmt: skip
+
+
+def rights_badge(obj: Asset, *, long: bool = False) -> str:
+    """A badge for expired or expiring rights (the library's cards and table, the asset page)."""
+    status = obj.rights_status
+    if status not in RIGHTS_WORDS:
+        return ""
+    short, sentence = RIGHTS_WORDS[status]
+    text = sentence.format(obj.rights_expire_on.isoformat()) if long and obj.rights_expire_on else short
+    return format_html(
+        '<span class="rights-badge is-{}{}">{}</span>', status.value, " is-long" if long else "", text
+    )
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin[Asset]):
     form = AssetChangeForm
@@ -153,7 +186,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         "collection",
         "created_at",
     ]
-    list_filter = [CollectionFilter, "format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [CollectionFilter, "format", "status", RightsFilter, "licence", "tags",
+                   ("created_at", admin.DateFieldListFilter)]  # fmt: skip
     list_display_links = ["thumbnail", "title_column"]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results
     search_help_text = "Title, alt text, file name or tag; every word must match."
@@ -163,12 +197,20 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a COUNT(*) each
     actions = actions.ACTIONS
-    readonly_fields = ["focal_picker", "status_panel", "uploaded_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "focal_picker",
+        "status_panel",
+        "rights_panel",
+        "uploaded_by",
+        "created_at",
+        "updated_at",
+    ]
     change_form_template = "admin/assets/asset/change_form.html"
     # The renditions, the file (replace, versions) and EXIF follow as panels (change_form.html).
     fieldsets = [
         (None, {"fields": ["title", "alt_text", "caption", "tag_names", "collection"]}),
-        ("Rights", {"fields": ["credit", "copyright"]}),
+        ("Rights", {"fields": ["rights_panel", "credit", "copyright", "licence", "licence_detail", "usage_terms",
+                               "rights_expire_on"]}),
         ("Focal point", {"fields": ["focal_picker", ("focal_x", "focal_y")],
                          "description": "Click the picture where crops should centre (a face, the subject)."}),
         ("State", {"fields": ["status_panel", "uploaded_by", "created_at", "updated_at"]}),
@@ -209,6 +251,10 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         )  # fmt: skip
 
     @admin.display(description="Status")
+    def rights_panel(self, obj: Asset) -> str:
+        return rights_badge(obj, long=True) or "—"
+
+    @admin.display(description="Status")
     def status_panel(self, obj: Asset) -> str:
         badge = format_html('<span class="status-badge is-{}">{}</span>', obj.status, obj.status)
         if obj.status != Asset.Status.FAILED:
@@ -228,6 +274,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                 versions=list(obj.versions.select_related("replaced_by", "uploaded_by")),
                 format_label=format_label(obj.format), action_urls=self._action_urls(obj),
                 usages=usages.of_asset(obj),
+                embedded_rows=file_facts.describe(obj.embedded), rights_status=obj.rights_status,
             )  # fmt: skip
         return super().render_change_form(request, context, *args, **kwargs)
 

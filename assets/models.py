@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from assets.egress import redact
 from dam.storage import originals_storage
 
 DEFAULT_COLLECTION_NAME = "Library"
+_UNLOADED = object()  # a deferred field: what it was is unknown, so a save does not compare it
 
 
 class Tag(models.Model):
@@ -91,6 +92,18 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         """Everything a list page or a URL builder needs, in a constant number of queries."""
         return self.select_related("collection").prefetch_related("tags")
 
+    def with_rights(self, status: str) -> AssetQuerySet:
+        """``expired``, ``expiring``, ``valid``, ``unknown`` (as ``rights_status``), or ``no_expiry``."""
+        today, days = rights_window()
+        soon = today + timedelta(days=days)
+        return self.filter({
+            RightsStatus.EXPIRED: Q(rights_expire_on__lte=today),
+            RightsStatus.EXPIRING: Q(rights_expire_on__gt=today, rights_expire_on__lte=soon),
+            RightsStatus.VALID: Q(rights_expire_on__gt=soon) | Q(rights_expire_on__isnull=True) & ~Q(licence=""),
+            RightsStatus.UNKNOWN: Q(rights_expire_on__isnull=True, licence=""),
+            "no_expiry": Q(rights_expire_on__isnull=True),
+        }[status])  # fmt: skip
+
     def in_collection(self, collection: Collection, *, descendants: bool = False) -> AssetQuerySet:
         if descendants:
             return self.filter(collection__path__startswith=collection.path)
@@ -151,6 +164,15 @@ class Original(models.Model):
     has_icc = models.BooleanField(default=False, editable=False)
     has_alpha = models.BooleanField(default=False, editable=False)
     exif = models.JSONField(default=dict, blank=True, editable=False)
+    # What the file says about itself (XMP, IPTC, EXIF; assets/embedded.py), read once when it
+    # arrives: {"title", "description", "creator", "credit", "copyright", "keywords", "taken_at",
+    # "camera_make", "camera_model", "lens", "orientation", "gps" (only with DAM_STORE_GPS),
+    # "sources", "notes"}, the fields found only. NULL: never read (`backfill_metadata` reads it).
+    embedded = models.JSONField(null=True, blank=True, default=dict, editable=False)
+    taken_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the picture was taken, from the file (a time without an offset is read as UTC).",
+    )  # fmt: skip
 
     class Meta:
         abstract = True
@@ -164,6 +186,42 @@ class Original(models.Model):
             # The file by name: a FieldFile object moved between instances would be shared by both.
             value = self.file.name if name == "file" else getattr(self, name)
             setattr(other, name, value)
+
+
+class Licence(models.TextChoices):
+    """Under what terms an asset may be used. Blank: unknown."""
+
+    ALL_RIGHTS_RESERVED = "all_rights_reserved", "All rights reserved"
+    CC_BY = "cc_by", "CC BY"
+    CC_BY_SA = "cc_by_sa", "CC BY-SA"
+    CC_BY_ND = "cc_by_nd", "CC BY-ND"
+    CC0 = "cc0", "CC0"
+    PUBLIC_DOMAIN = "public_domain", "Public domain"
+    EDITORIAL_ONLY = "editorial_only", "Editorial use only"
+    AGENCY = "agency", "Agency / stock"
+    OTHER = "other", "Other"
+
+
+class RightsStatus(models.TextChoices):
+    VALID = "valid"  # a licence and no expiry, or an expiry past the window
+    EXPIRING = "expiring"  # the rights end within DAM_RIGHTS_EXPIRING_DAYS
+    EXPIRED = "expired"  # the rights ended: the expiry date is today or earlier
+    UNKNOWN = "unknown"  # neither a licence nor an expiry date
+
+
+def rights_status(licence: str, expires_on: date | None, today: date, window_days: int) -> RightsStatus:
+    """The rights end *on* their expiry date: from that day the asset may no longer be used."""
+    if expires_on is None:
+        return RightsStatus.VALID if licence else RightsStatus.UNKNOWN
+    if expires_on <= today:
+        return RightsStatus.EXPIRED
+    if expires_on <= today + timedelta(days=window_days):
+        return RightsStatus.EXPIRING
+    return RightsStatus.VALID
+
+
+def rights_window() -> tuple[date, int]:
+    return timezone.localdate(), settings.DAM_RIGHTS_EXPIRING_DAYS
 
 
 class Asset(Original):
@@ -187,6 +245,18 @@ class Asset(Original):
         Collection, on_delete=models.PROTECT, related_name="assets",
         help_text="Every asset is in exactly one collection.",
     )  # fmt: skip
+
+    licence = models.CharField(max_length=24, choices=Licence.choices, blank=True,
+                               help_text="Blank: unknown.")  # fmt: skip
+    licence_detail = models.CharField(
+        max_length=255, blank=True, help_text="E.g. the agency and contract, or the licence's version."
+    )
+    usage_terms = models.TextField(blank=True, help_text="What the licence allows, in words.")
+    rights_expire_on = models.DateField(
+        null=True, blank=True, db_index=True, help_text="The day the rights end; empty: they do not."
+    )
+    # When `notify_rights_expiring` announced the current expiry date; cleared when it changes.
+    rights_expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     focal_x = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = left, 1 = right")
     focal_y = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = top, 1 = bottom")
@@ -218,7 +288,23 @@ class Asset(Original):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.collection_id is None:
             self.collection = Collection.default()
+        loaded = getattr(self, "_loaded_expiry", _UNLOADED)
+        if loaded is not _UNLOADED and loaded != self.rights_expire_on:
+            self.rights_expiry_notified_at = None  # a new expiry date is announced again
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "rights_expiry_notified_at"}
         super().save(*args, **kwargs)
+        self._loaded_expiry = self.rights_expire_on
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Asset:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_expiry = instance.__dict__.get("rights_expire_on", _UNLOADED)
+        return instance
+
+    @property
+    def rights_status(self) -> RightsStatus:
+        return rights_status(self.licence, self.rights_expire_on, *rights_window())
 
     @property
     def focal_point(self) -> tuple[float, float] | None:
@@ -455,6 +541,7 @@ class WebhookEndpoint(models.Model):
         ASSET_READY = "asset.ready"
         ASSET_FAILED = "asset.failed"
         ASSET_DELETED = "asset.deleted"
+        ASSET_RIGHTS_EXPIRING = "asset.rights_expiring"
 
     TEST_EVENT = "webhook.test"  # sent on request to one endpoint, whatever its events
 

@@ -89,7 +89,7 @@ def _errors(detail: Any) -> Any:
 # problem in the request has it, so clients need not dig into ``errors`` for the common case.
 # Django's and DRF's own validation codes (``invalid_choice``, ``null_characters_not_allowed``,
 # ``min_length``…) and any mix of problems are ``invalid``: those codes are not part of the API.
-FIELD_CODES = frozenset({"invalid_spec", "unsupported_format", "invalid_external_id"})
+FIELD_CODES = frozenset({"invalid_spec", "unsupported_format", "invalid_external_id", "invalid_rights"})
 
 
 def _validation_code(detail: Any) -> str | None:

@@ -175,6 +175,10 @@ DAM_MAX_FRAMES = env.int("DAM_MAX_FRAMES", default=1000)
 # Which validation decodes run in a resource-limited child process: off, rare (lossless and
 # arithmetic JPEG: decoder paths outside the mainstream), all (+~8 ms per upload).
 DAM_DECODE_SANDBOX = env.str("DAM_DECODE_SANDBOX", default="rare")
+# Embedded metadata (XMP, IPTC, EXIF) is read at ingest; a GPS position is kept only when this is on.
+DAM_STORE_GPS = env.bool("DAM_STORE_GPS", default=False)
+# Rights ending within this many days are "expiring" (API `rights.status`, admin filters, notices).
+DAM_RIGHTS_EXPIRING_DAYS = env.int("DAM_RIGHTS_EXPIRING_DAYS", default=30)
 DAM_ALLOWED_FORMATS = env.list("DAM_ALLOWED_FORMATS", default=["JPEG", "PNG", "GIF", "WEBP", "AVIF", "HEIF"])
 # Django keeps uploads above this in a temp file, so a 50 MB upload is never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

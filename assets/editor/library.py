@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.text import smart_split, unescape_string_literal
 
 from assets.editor import usages
-from assets.models import Asset, Tag, format_label
+from assets.models import Asset, RightsStatus, Tag, format_label
 from renditions import services
 from renditions.specs import Spec
 
@@ -96,6 +96,8 @@ class Card:
     byte_size: int
     created_at: datetime
     usage_count: int = 0  # places the consuming app uses it ("used ×N")
+    rights: str = ""  # "expired" or "expiring" (a badge), else ""
+    rights_expire_on: date | None = None
 
 
 def cards(assets: Iterable[Asset]) -> list[Card]:
@@ -113,5 +115,11 @@ def _card(asset: Asset, usage_count: int = 0) -> Card:
         src=src, srcset=f"{src} 1x, {services.adhoc_url(asset, CARD_2X)} 2x", format=format_label(asset.format),
         width=asset.width, height=asset.height, status=asset.status, failure_reason=asset.failure_reason,
         tags=[tag.name for tag in asset.tags.all()], collection=asset.collection.name,
-        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count,
+        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count, rights=_rights(asset),
+        rights_expire_on=asset.rights_expire_on,
     )  # fmt: skip
+
+
+def _rights(asset: Asset) -> str:
+    status = asset.rights_status
+    return str(status.value) if status in (RightsStatus.EXPIRED, RightsStatus.EXPIRING) else ""

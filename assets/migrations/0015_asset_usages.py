@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0011_webhook_outbox'),
+        ('assets', '0012_embedded_metadata_and_rights'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
