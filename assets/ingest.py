@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
 
-from assets import memory, outbox
+from assets import analysis, memory, outbox
 from assets.filenames import safe_display_name
 from assets.models import Asset, Tag
 from assets.validators import Inspection, Limits, inspect_upload
@@ -80,6 +80,7 @@ def ingest(
     if inspection.notes:
         logger.info("ingest: not shown to the decoder: %s", "; ".join(inspection.notes))
     asset = _build_asset(inspection, filename, fields, uploaded_by)
+    analysis.analyse_original(asset, inspection.preview, orientation=facts.orientation)
     fileobj.seek(0)
     try:
         stored_name = originals_storage().save(
