@@ -255,8 +255,7 @@ class AssetViewSet(
         asset = self.get_object()
         query = s.SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = similar.similar_to(asset, max_distance=query.validated_data.get("max_distance"),
-                                   queryset=self.get_queryset())  # fmt: skip
+        found = similar.similar_to(asset, max_distance=query.validated_data.get("max_distance"))
         by_id = {a.id: a for a in self.get_queryset().filter(pk__in=[m.asset_id for m in found])}
         assets = [by_id[m.asset_id] for m in found if m.asset_id in by_id]
         bodies = dict(zip([a.id for a in assets], self._serialize(assets), strict=True))

@@ -41,6 +41,7 @@ PREVIEW_EDGE = 64  # the copy the validation decode keeps
 # box average of every pixel of a 4 MP PNG alone costs ~10 ms, twice the budget of the analysis.
 PICK_EDGE = 8 * PREVIEW_EDGE
 BLURHASH_EDGE = 12  # BlurHash's 4×3 cosines need few samples; its pure-Python encoder is O(pixels)
+COLOR_EDGE = 32  # median cut's cost grows with the pixels; the largest cluster does not need more
 HASH_BITS = 64
 BANDS = 4  # the hash split into 16-bit bands for the lookup (multi-index hashing, assets/similar.py)
 BAND_BITS = HASH_BITS // BANDS
@@ -184,7 +185,9 @@ def placeholder(image: Image.Image) -> str:
 
 
 def dominant_color(image: Image.Image) -> str:
-    quantised = image.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
+    small = image.copy()
+    small.thumbnail((COLOR_EDGE, COLOR_EDGE), Image.Resampling.BOX)
+    quantised = small.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
     counts = quantised.getcolors() or [(1, 0)]
     index = int(max(counts)[1])  # type: ignore[call-overload]
     palette = quantised.getpalette() or [0, 0, 0]

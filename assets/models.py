@@ -203,7 +203,13 @@ class Asset(Original):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="asset_newest"),
-            *(models.Index(fields=[f"phash_{band}"], name=f"asset_phash_{band}") for band in range(4)),
+            # Covering (PostgreSQL): the near-duplicate lookup reads only these indexes (assets/similar.py).
+            *(
+                models.Index(
+                    fields=[f"phash_{band}"], include=["perceptual_hash", "id"], name=f"asset_phash_{band}"
+                )
+                for band in range(4)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
