@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # An asset's status appears in two components (Asset, AssetCreated): name its enum once.
+    "ENUM_NAME_OVERRIDES": {"AssetStatusEnum": "assets.models.Asset.Status"},
 }
 
 # --- background work (Celery) ------------------------------------------------------------------
