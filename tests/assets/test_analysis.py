@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from assets import analysis, similar
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Collection
-from assets.replace import replace_file
+from assets.replace import replace_file, restore_version
 from tests import images, scenes
 
 
@@ -234,6 +234,15 @@ def test_replacing_the_file_recomputes_the_analysis_and_keeps_the_editors_point(
         version.perceptual_hash,
         version.auto_focal_x,
     ) == before
+    # and restoring the old file brings its analysis back with it
+    restored = restore_version(asset.pk, version.pk)
+    assert (
+        restored.placeholder,
+        restored.dominant_color,
+        restored.perceptual_hash,
+        restored.auto_focal_x,
+    ) == before
+    assert restored.phash_0 == analysis.hash_bands(analysis.unsigned64(before[2]))[0]
 
 
 @pytest.mark.django_db(transaction=True)
