@@ -25,6 +25,7 @@ described by its first frame.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from PIL import Image, ImageChops, ImageFilter, ImageOps, JpegImagePlugin
 
 from assets import structure
 from assets.metadata import orientation_of, sniff_format
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_EDGE = 64  # the copy the validation decode keeps
 # A larger frame is first sampled down to this by picking pixels (nearly free), then averaged: a
@@ -139,11 +142,14 @@ def analyse(preview: Image.Image, *, orientation: int = 1) -> Analysis:
 def analyse_original(original: Any, image: Image.Image | None, *, orientation: int | None = None) -> None:
     """Set an ``Original``'s (an asset's, a kept version's) analysis fields from its decoded image
     or preview. ``orientation``: the file's EXIF orientation (default: read from ``image``, which
-    a preview no longer carries). ``image`` None (no pixels to look at) clears them. Saves nothing."""
-    if image is None:
-        result = None
-    else:
-        result = analyse(image, orientation=orientation_of(image) if orientation is None else orientation)
+    a preview no longer carries). ``image`` None (no pixels to look at), or a failure of the
+    analysis (logged, never raised), clears them. Saves nothing."""
+    result = None
+    if image is not None:
+        try:
+            result = analyse(image, orientation=orientation_of(image) if orientation is None else orientation)
+        except Exception:  # a picture it cannot describe is still a valid upload: no analysis then
+            logger.exception("image analysis failed; the fields stay empty")
     apply(original, result)
 
 
