@@ -13,7 +13,7 @@ from rest_framework.fields import empty
 from rest_framework.utils import html
 
 from api.collections import CollectionRefField
-from assets import uploads
+from assets import similar, uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Collection, Licence, RightsStatus, Upload
@@ -28,13 +28,17 @@ MAX_USAGE_TERMS = 10_000  # characters
 
 
 @extend_schema_field({"type": "object", "nullable": True, "properties": {
-    "x": {"type": "number", "minimum": 0, "maximum": 1}, "y": {"type": "number", "minimum": 0, "maximum": 1}}})  # fmt: skip
+    "x": {"type": "number", "minimum": 0, "maximum": 1}, "y": {"type": "number", "minimum": 0, "maximum": 1},
+    "source": {"type": "string", "enum": ["editor", "auto"], "readOnly": True,
+               "description": "editor: set by an editor; auto: found in the image at ingest"}}})  # fmt: skip
 class FocalPointField(serializers.Field):
-    """``{"x": 0.5, "y": 0.3}`` (0..1, from the top-left), ``null``, or ``"0.5,0.3"`` in a form."""
+    """``{"x": 0.5, "y": 0.3}`` (0..1, from the top-left), ``null``, or ``"0.5,0.3"`` in a form.
+    Read back with ``"source"``: the editor's point, else the automatic one (``null`` clears the
+    editor's; the automatic one then applies again)."""
 
-    def to_representation(self, value: Asset) -> dict[str, float] | None:
+    def to_representation(self, value: Asset) -> dict[str, Any] | None:
         point = value.focal_point
-        return None if point is None else {"x": point[0], "y": point[1]}
+        return None if point is None else {"x": point[0], "y": point[1], "source": value.focal_point_source}
 
     def to_internal_value(self, data: Any) -> tuple[float, float] | None:
         if data in (None, ""):
@@ -130,6 +134,7 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
     checksum = serializers.CharField(source="sha256", read_only=True, help_text="SHA-256 of the original")
     tags = serializers.SerializerMethodField()
     focal_point = FocalPointField(source="*", read_only=True)
+    placeholder = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
     srcset = serializers.SerializerMethodField()
     collection = CollectionRefField(help_text="The collection the asset is in: its id and path")
@@ -149,8 +154,9 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
         model = Asset
         fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "collection", "filename",
                   "content_type", "format", "byte_size", "checksum", "width", "height", "frame_count",
-                  "has_alpha", "exif", "embedded_metadata", "taken_at", "rights", "focal_point", "status",
-                  "failure_reason", "created_at", "updated_at", "usage_count", "renditions", "srcset"]  # fmt: skip
+                  "has_alpha", "exif", "embedded_metadata", "taken_at", "rights", "focal_point", "placeholder",
+                  "status", "failure_reason", "created_at", "updated_at", "usage_count", "renditions",
+                  "srcset"]  # fmt: skip
         read_only_fields = fields
 
     def get_tags(self, asset: Asset) -> list[str]:
@@ -159,6 +165,15 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
     def get_usage_count(self, asset: Asset) -> int:
         counted = getattr(asset, "usage_count", None)  # Asset.objects.with_usage_count(): in the list's query
         return int(counted) if counted is not None else asset.usages.count()
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "blurhash": {"type": "string", "description": "BlurHash (4×3 components, 3×4 for portrait)"},
+        "color": {"type": "string", "pattern": "^#[0-9a-f]{6}$", "description": "dominant colour"}},
+        "description": "What to show while the image loads (docs/api.md); null for files not analysed"})  # fmt: skip
+    def get_placeholder(self, asset: Asset) -> dict[str, str] | None:
+        if not asset.placeholder:
+            return None
+        return {"blurhash": asset.placeholder, "color": asset.dominant_color}
 
     def _renditions(self, asset: Asset) -> dict[str, RenditionInfo]:
         return dict(self.context["renditions"].get(asset.id, {}))
@@ -398,3 +413,33 @@ class UploadInstructions(serializers.Serializer):
     fields = serializers.DictField(child=serializers.CharField(), help_text="Send these form fields first")  # type: ignore[assignment]
     file_field = serializers.CharField(help_text="The form field name for the file (last)")
     expires_at = serializers.DateTimeField()
+
+
+class SimilarRefSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="A near-duplicate already in the library")
+    distance = serializers.IntegerField(
+        help_text="Hamming distance of the 64-bit perceptual hashes (0: alike)"
+    )
+
+
+class AssetCreatedSerializer(AssetSerializer):
+    """The 201 of an upload: the asset, and the near-duplicates already in the library."""
+
+    similar = SimilarRefSerializer(many=True, read_only=True, help_text=(
+        "Up to 10 other assets within DAM_SIMILAR_MAX_DISTANCE, closest first (docs/api.md)"))  # fmt: skip
+
+    class Meta(AssetSerializer.Meta):
+        fields = [*AssetSerializer.Meta.fields, "similar"]
+        read_only_fields = fields
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    max_distance = serializers.IntegerField(
+        required=False, min_value=0, max_value=similar.MAX_DISTANCE,
+        help_text=f"Largest Hamming distance (0–{similar.MAX_DISTANCE}); default DAM_SIMILAR_MAX_DISTANCE",
+    )  # fmt: skip
+
+
+class SimilarResultSerializer(serializers.Serializer):
+    distance = serializers.IntegerField()
+    asset = AssetSerializer()

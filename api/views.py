@@ -38,7 +38,7 @@ from api.collections import CollectionList, CollectionSerializer, collection_pat
 from api.conditional import ConditionalGetMixin
 from api.filters import AssetFilter, StrictFilterBackend
 from api.idempotency import IdempotentMixin
-from assets import outbox, replace, uploads
+from assets import outbox, replace, similar, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
 from dam.api import NewestFirstCursorPagination
@@ -65,6 +65,12 @@ def api_key_of(request: Request) -> Any:
 
 def user_of(request: Request) -> Any:
     return request.user if getattr(request.user, "is_staff", False) else None
+
+
+def with_similar(body: Any, asset: Asset) -> Any:
+    """A new asset's JSON with its near-duplicates: ``similar: [{"id", "distance"}, …]``."""
+    found = similar.similar_to(asset)
+    return {**body, "similar": [{"id": str(match.asset_id), "distance": match.distance} for match in found]}
 
 
 def serialize_assets(request: Request, assets: list[Asset], context: dict[str, Any] | None = None) -> Any:
@@ -124,7 +130,7 @@ class AssetViewSet(
     # Signing URLs is a write: each URL may make the server render (and store) a new file.
     action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,), "create": (ADD,),
                           "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,),
-                          "replace_file": (CHANGE,)}  # fmt: skip
+                          "replace_file": (CHANGE,), "similar": (VIEW,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Asset]:
         return Asset.objects.with_related().with_usage_count()
@@ -152,7 +158,7 @@ class AssetViewSet(
         return Response(self._serialize([self.get_object()])[0])
 
     @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer}, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: s.AssetSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
+                   responses={201: s.AssetCreatedSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
     def create(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return self.idempotent(request, lambda: self._create(request))
 
@@ -161,7 +167,8 @@ class AssetViewSet(
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         asset = ingest(upload, filename=upload.name, fields=form.asset_fields(), uploaded_by=user_of(request))
-        return Response(self._serialize([self._reload(asset)])[0], status=status.HTTP_201_CREATED)
+        body = with_similar(self._serialize([self._reload(asset)])[0], asset)
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.AssetUpdateSerializer, responses={200: s.AssetSerializer, 400: PROBLEM, 404: PROBLEM}
@@ -242,6 +249,23 @@ class AssetViewSet(
             uploads.complete(upload, uploaded_by=user_of(request), replacing=asset.pk)
         return Response(self._serialize([self._reload(asset)])[0])
 
+    @extend_schema(parameters=[s.SimilarQuerySerializer],
+                   responses={200: inline_serializer("SimilarAssets", {"results": s.SimilarResultSerializer(many=True)}),
+                              400: PROBLEM, 404: PROBLEM})  # fmt: skip
+    @action(detail=True, methods=["get"], url_path="similar")
+    def similar(self, request: Request, pk: str | None = None) -> Response:
+        """Near-duplicates of the asset (perceptual hash within ``max_distance``), closest first,
+        at most 10. ``max_distance`` out of 0–11 or not a number: 400 ``invalid``."""
+        asset = self.get_object()
+        query = s.SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = similar.similar_to(asset, max_distance=query.validated_data.get("max_distance"))
+        by_id = {a.id: a for a in self.get_queryset().filter(pk__in=[m.asset_id for m in found])}
+        assets = [by_id[m.asset_id] for m in found if m.asset_id in by_id]
+        bodies = dict(zip([a.id for a in assets], self._serialize(assets), strict=True))
+        return Response({"results": [{"distance": m.distance, "asset": bodies[m.asset_id]}
+                                     for m in found if m.asset_id in bodies]})  # fmt: skip
+
     def _reload(self, asset: Asset) -> Asset:
         return Asset.objects.with_related().with_usage_count().get(pk=asset.pk)
 
@@ -290,7 +314,7 @@ class UploadViewSet(IdempotentMixin, mixins.RetrieveModelMixin, ApiViewSet):
                                              user=user_of(request), base_url=base_url(request))  # fmt: skip
         return Response({"upload": s.UploadSerializer(upload).data, "instructions": instructions}, status=201)
 
-    @extend_schema(request=s.AssetUpdateSerializer, responses={201: s.AssetSerializer, 200: s.AssetSerializer,
+    @extend_schema(request=s.AssetUpdateSerializer, responses={201: s.AssetCreatedSerializer, 200: s.AssetCreatedSerializer,
                    400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 410: PROBLEM})  # fmt: skip
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
@@ -301,7 +325,9 @@ class UploadViewSet(IdempotentMixin, mixins.RetrieveModelMixin, ApiViewSet):
         form.is_valid(raise_exception=True)
         fields = s.fields_from(form.validated_data) if form.validated_data else AssetFields()
         asset, created = uploads.complete(upload, fields=fields, uploaded_by=user_of(request))
-        return Response(serialize_assets(request, [asset])[0], status=201 if created else 200)
+        return Response(
+            with_similar(serialize_assets(request, [asset])[0], asset), status=201 if created else 200
+        )
 
 
 class LocalUploadFile(views.APIView):

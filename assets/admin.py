@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
@@ -241,13 +242,19 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
 
     @admin.display(description="Picture")
     def focal_picker(self, obj: Asset) -> str:
-        """The preview to click; asset_page.js moves the marker and fills the two fields."""
+        """The preview to click; asset_page.js moves the marker and fills the two fields. The
+        automatic point (found in the image at ingest) shows as a dashed marker until one is set."""
+        auto = (obj.auto_focal_x, obj.auto_focal_y) if settings.DAM_AUTO_FOCAL_POINT else (None, None)
         return format_html(
             '<div id="focal-picker" class="focal-picker"><img id="focal-image" src="{}" srcset="{} 1x, {} 2x" alt="">'
-            '<span id="focal-marker" class="focal-marker" hidden></span></div>'
-            '<p><button type="button" id="focal-clear" class="button">Clear the focal point</button></p>',
+            '<span id="focal-marker" class="focal-marker" hidden></span>'
+            '<span id="focal-auto-marker" class="focal-marker is-auto" data-x="{}" data-y="{}" hidden>'
+            '<span class="focal-auto-label">automatic</span></span></div>'
+            '<p><button type="button" id="focal-clear" class="button">Clear the focal point</button> '
+            '<span class="quiet" id="focal-auto-help"{}>No point set: crops centre on the automatic one (dashed).</span></p>',
             services.adhoc_url(obj, ADMIN_PREVIEW), services.adhoc_url(obj, ADMIN_PREVIEW),
-            services.adhoc_url(obj, ADMIN_PREVIEW_2X),
+            services.adhoc_url(obj, ADMIN_PREVIEW_2X), "" if auto[0] is None else auto[0],
+            "" if auto[1] is None else auto[1], mark_safe(" hidden") if auto[0] is None else "",
         )  # fmt: skip
 
     @admin.display(description="Status")
@@ -271,6 +278,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         if obj is not None:
             context.update(
                 rendition_cards=asset_page.rendition_cards(obj, request), exif_rows=asset_page.exif_rows(obj),
+                similar_assets=asset_page.similar_assets(obj),
                 versions=list(obj.versions.select_related("replaced_by", "uploaded_by")),
                 format_label=format_label(obj.format), action_urls=self._action_urls(obj),
                 usages=usages.of_asset(obj),

@@ -20,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
 
-from assets import file_facts, memory, outbox
+from assets import analysis, file_facts, memory, outbox
 from assets.filenames import safe_display_name
 from assets.models import Asset, Tag
 from assets.validators import Inspection, Limits, inspect_upload
@@ -86,6 +86,7 @@ def ingest(
         logger.info("ingest: not shown to the decoder: %s", "; ".join(inspection.notes))
     asset = _build_asset(inspection, filename, fields, uploaded_by)
     fields = file_facts.fill_new_asset(asset, fileobj, fields)  # the file's title, tags… where none were sent
+    analysis.analyse_original(asset, inspection.preview, orientation=facts.orientation)
     fileobj.seek(0)
     try:
         stored_name = originals_storage().save(

@@ -173,6 +173,23 @@ class Original(models.Model):
         null=True, blank=True, editable=False,
         help_text="When the picture was taken, from the file (a time without an offset is read as UTC).",
     )  # fmt: skip
+    # What the file looks like (assets/analysis.py): derived from its pixels, so a kept version
+    # keeps its own. Empty/null for files ingested before they were computed.
+    placeholder = models.CharField(
+        max_length=64, blank=True, default="", editable=False, help_text="BlurHash"
+    )
+    dominant_color = models.CharField(
+        max_length=7, blank=True, default="", editable=False, help_text="#rrggbb"
+    )
+    perceptual_hash = models.BigIntegerField(null=True, blank=True, editable=False,
+                                             help_text="64-bit dHash, stored signed")  # fmt: skip
+    # The hash's four 16-bit bands, for the near-duplicate lookup (assets/similar.py).
+    phash_0 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    phash_1 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    phash_2 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    phash_3 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    auto_focal_x = models.FloatField(null=True, blank=True, editable=False, validators=_unit)
+    auto_focal_y = models.FloatField(null=True, blank=True, editable=False, validators=_unit)
 
     class Meta:
         abstract = True
@@ -273,7 +290,16 @@ class Asset(Original):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["-created_at", "-id"], name="asset_newest")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="asset_newest"),
+            # Covering (PostgreSQL): the near-duplicate lookup reads only these indexes (assets/similar.py).
+            *(
+                models.Index(
+                    fields=[f"phash_{band}"], include=["perceptual_hash", "id"], name=f"asset_phash_{band}"
+                )
+                for band in range(4)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="asset_focal_point_both_or_neither_in_unit_square",
@@ -308,9 +334,16 @@ class Asset(Original):
 
     @property
     def focal_point(self) -> tuple[float, float] | None:
-        if self.focal_x is None or self.focal_y is None:
-            return None
-        return (self.focal_x, self.focal_y)
+        """Where ``fill`` crops centre: the editor's point, else the automatic one (unless
+        ``DAM_AUTO_FOCAL_POINT`` is off), else None (the centre)."""
+        return effective_focal_point(self.focal_x, self.focal_y, self.auto_focal_x, self.auto_focal_y)
+
+    @property
+    def focal_point_source(self) -> str | None:
+        """``editor``, ``auto`` or None: whose point ``focal_point`` is."""
+        if self.focal_x is not None and self.focal_y is not None:
+            return "editor"
+        return "auto" if self.focal_point is not None else None
 
     @staticmethod
     def storage_key(asset_id: uuid.UUID, extension: str, *, replacement: bool = False) -> str:
@@ -318,6 +351,17 @@ class Asset(Original):
         gets a fresh suffix, so no file (nor a kept version) is ever overwritten."""
         suffix = f"-{secrets.token_hex(6)}" if replacement else ""
         return f"{asset_id.hex[:2]}/{asset_id}{suffix}.{extension}"
+
+
+def effective_focal_point(
+    fx: float | None, fy: float | None, auto_x: float | None, auto_y: float | None
+) -> tuple[float, float] | None:
+    """The one rule, also for raw rows (the rendition hit query): editor's, else automatic."""
+    if fx is not None and fy is not None:
+        return (fx, fy)
+    if auto_x is not None and auto_y is not None and settings.DAM_AUTO_FOCAL_POINT:
+        return (auto_x, auto_y)
+    return None
 
 
 class AssetVersion(Original):

@@ -21,7 +21,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from assets import file_facts, ingest
+from assets import analysis, file_facts, ingest
 from assets.exceptions import AssetNotFound
 from assets.models import Asset, AssetVersion
 from assets.validators import Inspection, inspect_upload, safe_display_name
@@ -119,12 +119,15 @@ def _current_since(asset: Asset) -> Any:
 
 def _measured(inspection: Inspection, filename: str) -> Asset:
     facts = inspection.facts
-    return Asset(
+    measured = Asset(
         original_filename=safe_display_name(filename, fallback=f"upload.{facts.extension}"),
         content_type=facts.content_type, format=facts.format, byte_size=inspection.byte_size,
         width=facts.width, height=facts.height, sha256=inspection.sha256, frame_count=facts.frame_count,
         mode=facts.mode, has_icc=facts.has_icc, has_alpha=facts.has_alpha, exif=facts.exif,
     )  # fmt: skip
+    # Placeholder, colour, hash and automatic focal point of the new file (the editor's point stays).
+    analysis.analyse_original(measured, inspection.preview, orientation=facts.orientation)
+    return measured
 
 
 def _user(by: Any) -> Any:

@@ -6,7 +6,9 @@ Prints a Markdown table per measurement, each row with its reference and the rat
    and the pure pipeline) vs Pillow without ``draft`` and Pillow with ``draft`` + ``reducing_gap``;
 2. the cold first request over HTTP through gunicorn (render + store + record + serve);
 3. warm hits per second vs a bare Django view that returns a redirect, under the same gunicorn;
-4. peak RSS of one render of a 50 MP JPEG to 400 px, each in a fresh process, vs the references.
+4. peak RSS of one render of a 50 MP JPEG to 400 px, each in a fresh process, vs the references;
+5. then the worst cases at the limits, the library page and the image analysis (bench/limits.py,
+   bench/library.py, bench/analysis.py: the extra cost per upload, the near-duplicate lookup).
 
 Images are made here (nothing is downloaded or committed) and cached in bench/.cache/.
 """
@@ -332,7 +334,7 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     import PIL
 
-    from bench import library, limits
+    from bench import analysis, library, limits
 
     paths = make_images()
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
@@ -359,6 +361,7 @@ def main() -> None:
               bench_rss(paths, var_dir))  # fmt: skip
     limits.report()  # worst cases at the default limits vs README's bounds (bench/limits.py)
     library.run_in_subprocess()  # the editors' library page at 100,000 assets, on PostgreSQL (bench/library.py)
+    analysis.run_in_subprocess()  # image analysis per upload, near-duplicate lookup at 100,000 (bench/analysis.py)
 
 
 if __name__ == "__main__":

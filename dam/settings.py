@@ -206,6 +206,11 @@ DAM_RENDER_LEASE_SECONDS = env.float("DAM_RENDER_LEASE_SECONDS", default=60.0)
 DAM_MAX_ANIMATION_PIXELS = env.int("DAM_MAX_ANIMATION_PIXELS", default=50_000_000)
 # Per-process memo of warm hits (immutable facts), so repeats skip the database. 0 disables.
 DAM_HIT_CACHE_SECONDS = env.float("DAM_HIT_CACHE_SECONDS", default=60.0)
+# Fill crops centre on the point ingest found (assets/analysis.py) when the editor set none.
+DAM_AUTO_FOCAL_POINT = env.bool("DAM_AUTO_FOCAL_POINT", default=True)
+# Near-duplicates: the largest dHash distance (of 64 bits) that counts as "looks like" (0–11; up to
+# 7 the lookup probes each band within 1 bit, 8–11 within 2: about 8× the candidates).
+DAM_SIMILAR_MAX_DISTANCE = env.int("DAM_SIMILAR_MAX_DISTANCE", default=7)
 # "redirect": 302 to the storage/CDN URL. "proxy": stream the bytes (put a CDN in front).
 DAM_DELIVERY = env.str("DAM_DELIVERY", default="redirect" if DAM_STORAGE == "s3" else "proxy")
 # HMAC keys for ad-hoc rendition URLs; the first signs, all verify (rotation).
@@ -261,6 +266,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # An asset's status appears in two components (Asset, AssetCreated): name its enum once.
+    "ENUM_NAME_OVERRIDES": {"AssetStatusEnum": "assets.models.Asset.Status"},
 }
 
 # --- background work (Celery) ------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from assets.exceptions import SourceMissing
-from assets.models import Asset
+from assets.models import Asset, effective_focal_point
 from dam.storage import originals_storage, renditions_storage
 from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
@@ -191,7 +191,8 @@ class Stored:
 
 
 _HIT_SQL = """
-    SELECT r.storage_name, r.content_type, r.byte_size, a.sha256, a.focal_x, a.focal_y, {spec}
+    SELECT r.storage_name, r.content_type, r.byte_size, a.sha256, a.focal_x, a.focal_y,
+           a.auto_focal_x, a.auto_focal_y, {spec}
     FROM {rendition} r JOIN {asset} a ON a.id = r.asset_id {join}
     WHERE r.asset_id = %s AND r.key = %s {where}
 """
@@ -270,8 +271,8 @@ def _query_hit(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: st
         row = cursor.fetchone()
     if row is None:
         return None
-    storage_name, content_type, byte_size, checksum, fx, fy, named_spec = row
-    focal = None if fx is None or fy is None else (fx, fy)
+    storage_name, content_type, byte_size, checksum, fx, fy, auto_x, auto_y, named_spec = row
+    focal = effective_focal_point(fx, fy, auto_x, auto_y)
     current = rendition_key(named_spec if named else spec, checksum=checksum, focal_point=focal)
     return Stored(filename, storage_name, content_type, byte_size) if filename.startswith(current) else None
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0012_embedded_metadata_and_rights'),
+        ('assets', '0014_image_analysis'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -35,6 +35,7 @@ HOOKS = "/api/v1/webhook-endpoints/"
 ENDPOINTS: dict[str, tuple[str, str, Any]] = {
     "list assets": ("get", "/api/v1/assets/", None),
     "read an asset": ("get", "/api/v1/assets/{asset}/", None),
+    "find similar assets": ("get", "/api/v1/assets/{asset}/similar/", None),
     "list rendition specs": ("get", "/api/v1/rendition-specs/", None),
     "upload (multipart)": ("post", "/api/v1/assets/", "multipart"),
     "edit an asset": ("patch", "/api/v1/assets/{asset}/", {"title": "New"}),
@@ -62,6 +63,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     #                            no-perm  view-only  full  read-only key  read-write key
     "list assets":               (403,    200,       200,  200,           200),
     "read an asset":             (403,    200,       200,  200,           200),
+    "find similar assets":       (403,    200,       200,  200,           200),
     "list rendition specs":      (403,    200,       200,  200,           200),
     "upload (multipart)":        (403,    403,       201,  403,           201),
     "edit an asset":             (403,    403,       200,  403,           200),

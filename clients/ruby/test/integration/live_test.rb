@@ -20,9 +20,9 @@ class LiveFlowsTest < Minitest::Test
     asset = create(title: "From Ruby", alt_text: "A test card", tags: %w[ruby Live], focal_point: { x: 0.5, y: 0.25 })
     # then
     assert_equal ["From Ruby", "A test card", %w[live ruby]], asset.values_at("title", "alt_text", "tags")
-    assert_equal({ "x" => 0.5, "y" => 0.25 }, asset["focal_point"])
+    assert_equal({ "x" => 0.5, "y" => 0.25, "source" => "editor" }, asset["focal_point"])
     assert_equal [320, 240, "JPEG"], asset.values_at("width", "height", "format")
-    assert_equal asset, dam.assets.get(asset["id"])
+    assert_equal asset.except("similar"), dam.assets.get(asset["id"]) # `similar`: only in the 201
   end
 
   def test_a_refused_file_raises_its_stable_code_and_leaves_nothing
@@ -64,10 +64,11 @@ class LiveFlowsTest < Minitest::Test
   def test_update_replaces_fields_and_tags_then_delete_removes_it
     asset = create(tags: %w[old])
     updated = dam.assets.update(asset["id"], alt_text: "alt", tags: %w[new fresh], focal_point: [0.25, 0.75])
-    assert_equal ["alt", %w[fresh new], { "x" => 0.25, "y" => 0.75 }],
+    assert_equal ["alt", %w[fresh new], { "x" => 0.25, "y" => 0.75, "source" => "editor" }],
                  updated.values_at("alt_text", "tags", "focal_point")
     cleared = dam.assets.update(asset["id"], focal_point: nil)
-    assert_nil cleared["focal_point"]
+    # the editor's point is gone; the one found in the image at upload (if any) applies again
+    assert_equal "auto", cleared["focal_point"]["source"] if cleared["focal_point"]
     invalid = assert_raises(Dam::InvalidRequest) { dam.assets.update(asset["id"], title: "x" * 300) }
     assert_includes invalid.errors.keys, "title"
     assert dam.assets.delete(asset["id"])
@@ -175,7 +176,7 @@ class LiveFlowsTest < Minitest::Test
   def test_direct_upload_in_one_call
     asset = dam.uploads.upload(File.open(image_path, "rb"), filename: "one.jpg", title: "One", tags: %w[x y],
                                                             focal_point: { x: 0.1, y: 0.9 })
-    assert_equal ["One", %w[x y], { "x" => 0.1, "y" => 0.9 }, "one.jpg"],
+    assert_equal ["One", %w[x y], { "x" => 0.1, "y" => 0.9, "source" => "editor" }, "one.jpg"],
                  asset.values_at("title", "tags", "focal_point", "filename")
   end
 
