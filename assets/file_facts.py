@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 from django.db.models import Q
 
+from assets import analysis
 from assets.embedded import Embedded, read_embedded
 
 if TYPE_CHECKING:
@@ -88,8 +89,24 @@ def _fill_embedded(asset: Asset, fileobj: IO[bytes]) -> list[str]:
     return ["embedded", "taken_at"]
 
 
+def _fill_analysis(asset: Asset, fileobj: IO[bytes]) -> list[str]:
+    analysis.analyse_file(asset, fileobj)
+    return ANALYSIS_FIELDS
+
+
+ANALYSIS_FIELDS = ["placeholder", "dominant_color", "perceptual_hash", *(f"phash_{i}" for i in range(analysis.BANDS)),
+                   "auto_focal_x", "auto_focal_y"]  # fmt: skip
+
 FILLERS: list[Filler] = [
     Filler("embedded", Q(embedded__isnull=True), lambda asset: asset.embedded is None, _fill_embedded),
+    # The placeholder, colour, perceptual hash and automatic focal point (assets/analysis.py). An
+    # automatic focal point moves the crop of `fill` renditions: those get new keys and are made again.
+    Filler(
+        "analysis",
+        Q(perceptual_hash__isnull=True),
+        lambda asset: asset.perceptual_hash is None,
+        _fill_analysis,
+    ),
 ]
 
 

@@ -55,6 +55,22 @@ def test_backfill_dry_run_then_fill_then_nothing_left(old_assets) -> None:
     assert run("backfill_metadata").strip() == "Filled 0 assets, 0 failed."
 
 
+def test_backfill_fills_the_placeholder_hash_and_automatic_focal_point(storage) -> None:
+    # given an asset uploaded before dam analysed images (its analysis fields empty)
+    asset = ingest(io.BytesIO(images.jpeg((320, 200))), filename="marked.jpg")
+    expected = (asset.placeholder, asset.dominant_color, asset.perceptual_hash)
+    assert all(v not in ("", None) for v in expected)
+    Asset.objects.update(placeholder="", dominant_color="", perceptual_hash=None, phash_0=None, phash_1=None,
+                         phash_2=None, phash_3=None, auto_focal_x=None, auto_focal_y=None)  # fmt: skip
+    # when only the analysis filler runs
+    assert run("backfill_metadata", "--only", "analysis").strip() == "Filled 1 asset, 0 failed."
+    # then the stored original gave the same analysis as the upload did
+    asset.refresh_from_db()
+    assert (asset.placeholder, asset.dominant_color, asset.perceptual_hash) == expected
+    assert asset.phash_0 is not None
+    assert run("backfill_metadata", "--only", "analysis").strip() == "Filled 0 assets, 0 failed."
+
+
 def test_backfill_is_restartable_with_a_limit(old_assets) -> None:
     assert run("backfill_metadata", "--limit", "2").strip() == "Filled 2 assets, 0 failed."
     assert Asset.objects.filter(embedded__isnull=True).count() == 1
