@@ -156,7 +156,9 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     list_filter = [CollectionFilter, "format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
     list_display_links = ["thumbnail", "title_column"]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results
-    search_help_text = "Title, alt text, file name or tag; every word must match."
+    search_help_text = (
+        "Title, tags, alt text, caption, credit or file name; every word must match, best matches first."
+    )
     list_per_page = 48  # a multiple of the grid's 2, 3, 4, 6 and 8 columns: no half-empty last row
     # No COUNT(*) of the whole table per page (see EstimatedCountPaginator).
     paginator = EstimatedCountPaginator
@@ -188,6 +190,9 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         self, request: HttpRequest, queryset: QuerySet[Asset], search_term: str
     ) -> tuple[QuerySet[Asset], bool]:
         return library.search(queryset, search_term), False  # no duplicates: tags match by IN
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[library.LibraryChangeList]:
+        return library.LibraryChangeList
 
     @admin.display(description="")
     def thumbnail(self, obj: Asset) -> str:

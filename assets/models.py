@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -80,6 +81,9 @@ class Collection(MP_Node):
 
 
 class AssetQuerySet(models.QuerySet["Asset"]):
+    """Rows come without ``search_document`` (deferred): it is the database's, written by triggers
+    (assets migration full_text_search), read only inside search queries, never by Python."""
+
     def ready(self) -> AssetQuerySet:
         return self.filter(status=Asset.Status.READY)
 
@@ -91,6 +95,14 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         if descendants:
             return self.filter(collection__path__startswith=collection.path)
         return self.filter(collection=collection)
+
+
+_AssetManagerBase = models.Manager.from_queryset(AssetQuerySet)
+
+
+class AssetManager(_AssetManagerBase):
+    def get_queryset(self) -> AssetQuerySet:
+        return super().get_queryset().defer("search_document")
 
 
 _unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -179,8 +191,12 @@ class Asset(Original):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
+    # PostgreSQL's full-text document (title A, tags and alt text B, caption and credit C, file name
+    # D), kept current by triggers on this table, the tags' through table and Tag renames
+    # (migration full_text_search); unused (NULL) on SQLite. See assets/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
-    objects = AssetQuerySet.as_manager()
+    objects = AssetManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
