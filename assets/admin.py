@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -189,10 +190,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Asset], search_term: str
     ) -> tuple[QuerySet[Asset], bool]:
-        return library.search(queryset, search_term), False  # no duplicates: tags match by IN
-
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[library.LibraryChangeList]:
-        return library.LibraryChangeList
+        found = library.search(queryset, search_term, sorted_by_column=ORDER_VAR in request.GET)
+        return found, False  # no duplicates: tags match by a subquery, not a join
 
     @admin.display(description="")
     def thumbnail(self, obj: Asset) -> str:

@@ -34,6 +34,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast
 
 from assets.models import Asset
 
@@ -113,7 +114,9 @@ def _postgres(queryset: QuerySet[Asset], terms: Terms) -> QuerySet[Asset]:
     found = queryset.filter(matches)
     if query is None or _too_many(found):
         return found
-    return found.annotate(**{RANK: SearchRank(F("search_document"), query)})
+    # float8: ts_rank's float4 comes back to Python rounded to its text form, and a cursor holding
+    # that rounded rank would repeat the rows tied at it on the next page
+    return found.annotate(**{RANK: Cast(SearchRank(F("search_document"), query), FloatField())})
 
 
 def _too_many(found: QuerySet[Asset]) -> bool:
@@ -137,7 +140,10 @@ def _fallback(queryset: QuerySet[Asset], terms: Terms) -> QuerySet[Asset]:
     matches = every_word if terms.words else Q(pk__in=[])
     if terms.fragment:
         matches |= Q(original_filename__icontains=terms.fragment)
-    return queryset.filter(matches).annotate(**{RANK: rank})
+    found = queryset.filter(matches)
+    if not terms.words or _too_many(found):
+        return found
+    return found.annotate(**{RANK: rank})
 
 
 def _any_field(fields: tuple[str, ...], pattern: str) -> Q:

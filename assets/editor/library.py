@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -36,18 +34,13 @@ CARD_1X = Spec.parse("fit-240x240|format-webp")
 CARD_2X = Spec.parse("fit-480x480|format-webp")
 
 
-def search(queryset: QuerySet[Asset], term: str) -> QuerySet[Asset]:
-    """The search box: the same search as the API's ``q`` (assets/search.py), ranked."""
-    return search_assets(queryset, term)
-
-
-class LibraryChangeList(ChangeList):
-    """A ranked search lists best first, unless the editor sorted by a column."""
-
-    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[Any]:
-        if ORDER_VAR not in self.params and (ranked := search_ordering(queryset)):
-            return list(ranked)
-        return super().get_ordering(request, queryset)  # type: ignore[no-any-return]
+def search(queryset: QuerySet[Asset], term: str, *, sorted_by_column: bool = False) -> QuerySet[Asset]:
+    """The search box: the same search as the API's ``q`` (assets/search.py), best first unless
+    the editor sorted by a column (the changelist orders before it searches)."""
+    found = search_assets(queryset, term)
+    if not sorted_by_column and (ranked := search_ordering(found)):
+        return found.order_by(*ranked)
+    return found
 
 
 def chosen_view(request: HttpRequest) -> str:
