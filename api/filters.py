@@ -150,10 +150,14 @@ class AssetFilter(CollectionFilterSet):
         return queryset.filter(pk__in=value)
 
     def filter_tag(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
-        # A subquery on the through table's (tag, asset) index, not a join: no duplicate rows to
-        # remove, so no DISTINCT over every column of every match before the first page.
-        tagged = Asset.tags.through.objects.filter(tag__name=value.strip().lower()).values("asset_id")
-        return queryset.filter(id__in=tagged)
+        # A semi-join on the through table's (tag, asset) index, not a join: no duplicate rows to
+        # remove, so no DISTINCT over every column of every match before the first page. The tag's
+        # id is looked up first (the small tags table), so the planner sees a constant and knows
+        # from its statistics how common that tag is (walk newest first, or fetch its few assets).
+        tag_id = Tag.objects.filter(name=value.strip().lower()).values_list("pk", flat=True).first()
+        if tag_id is None:
+            return queryset.none()
+        return queryset.filter(id__in=Asset.tags.through.objects.filter(tag_id=tag_id).values("asset_id"))
 
     def search(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         return search_assets(queryset, value)

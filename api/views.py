@@ -108,11 +108,11 @@ class AssetPagination(NewestFirstCursorPagination):
         self.ranked = search_ordering(queryset)
         return self.ranked or tuple(NewestFirstCursorPagination.ordering)
 
-    def valid_position(self, position: str) -> bool:
+    def valid_position(self, position: object) -> bool:
         if not getattr(self, "ranked", None):
             return super().valid_position(position)
         try:
-            return math.isfinite(float(position))
+            return math.isfinite(float(str(position)))
         except ValueError:
             return False
 

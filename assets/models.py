@@ -101,8 +101,8 @@ _AssetManagerBase = models.Manager.from_queryset(AssetQuerySet)
 
 
 class AssetManager(_AssetManagerBase):
-    def get_queryset(self) -> AssetQuerySet:
-        return super().get_queryset().defer("search_document")
+    def get_queryset(self) -> AssetQuerySet:  # type: ignore[override]  # stubs: a plain QuerySet
+        return AssetQuerySet(self.model, using=self._db).defer("search_document")
 
 
 _unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]

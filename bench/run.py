@@ -332,7 +332,7 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     import PIL
 
-    from bench import library, limits
+    from bench import library, limits, search
 
     paths = make_images()
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
@@ -359,6 +359,7 @@ def main() -> None:
               bench_rss(paths, var_dir))  # fmt: skip
     limits.report()  # worst cases at the default limits vs README's bounds (bench/limits.py)
     library.run_in_subprocess()  # the editors' library page at 100,000 assets, on PostgreSQL (bench/library.py)
+    search.run_in_subprocess()  # q=, tag= and the admin's search at 100,000 assets, on PostgreSQL (bench/search.py)
 
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ class NewestFirstCursorPagination(CursorPagination):
             ) from exc
         return cursor
 
-    def valid_position(self, position: str) -> bool:
+    def valid_position(self, position: object) -> bool:
         """Whether a cursor's position is a value of the first ordering field (a date-time here)."""
         return parse_datetime(str(position)) is not None
 
