@@ -32,7 +32,8 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset: QuerySet[Any] = self.object_list.order_by()  # type: ignore[attr-defined]
+        # Only the key: a ranked search's annotation (ts_rank per row) is no part of a count.
+        queryset: QuerySet[Any] = self.object_list.order_by().values("pk")  # type: ignore[attr-defined]
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count()  # SQLite (the embedded default) holds small libraries
         if not queryset.query.where:
