@@ -34,6 +34,8 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         # Only the key: a ranked search's annotation (ts_rank per row) is no part of a count.
         queryset: QuerySet[Any] = self.object_list.order_by().values("pk")  # type: ignore[attr-defined]
+        if queryset.query.is_empty():
+            return 0  # a search with nothing to look for (only punctuation): no query at all
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count()  # SQLite (the embedded default) holds small libraries
         if not queryset.query.where:
