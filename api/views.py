@@ -12,6 +12,7 @@ declared length, and the read itself stops at the byte cap (api/body_limits.py).
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from api.idempotency import IdempotentMixin
 from assets import outbox, replace, similar, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
+from assets.search import ordering as search_ordering
 from dam.api import NewestFirstCursorPagination
 from renditions import pipeline, services
 from renditions.models import RenditionSpec
@@ -105,6 +107,21 @@ VIEW, ADD, CHANGE, DELETE = (
 
 
 class AssetPagination(NewestFirstCursorPagination):
+    """Newest first; a ranked search (``q``) best first, then newest first (assets/search.py). The
+    cursor then holds a rank: a position of the other ordering is ``400 invalid``."""
+
+    def get_ordering(self, request: Any, queryset: QuerySet[Any], view: Any) -> tuple[str, ...]:
+        self.ranked = search_ordering(queryset)
+        return self.ranked or tuple(NewestFirstCursorPagination.ordering)
+
+    def valid_position(self, position: object) -> bool:
+        if not getattr(self, "ranked", None):
+            return super().valid_position(position)
+        try:
+            return math.isfinite(float(str(position)))
+        except ValueError:
+            return False
+
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         response = super().get_paginated_response_schema(schema)
         response["properties"]["missing"] = {

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -191,7 +192,9 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                    ("created_at", admin.DateFieldListFilter)]  # fmt: skip
     list_display_links = ["thumbnail", "title_column"]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results
-    search_help_text = "Title, alt text, file name or tag; every word must match."
+    search_help_text = (
+        "Title, tags, alt text, caption, credit or file name; every word must match, best matches first."
+    )
     list_per_page = 48  # a multiple of the grid's 2, 3, 4, 6 and 8 columns: no half-empty last row
     # No COUNT(*) of the whole table per page (see EstimatedCountPaginator).
     paginator = EstimatedCountPaginator
@@ -230,7 +233,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Asset], search_term: str
     ) -> tuple[QuerySet[Asset], bool]:
-        return library.search(queryset, search_term), False  # no duplicates: tags match by IN
+        found = library.search(queryset, search_term, sorted_by_column=ORDER_VAR in request.GET)
+        return found, False  # no duplicates: tags match by a subquery, not a join
 
     @admin.display(description="")
     def thumbnail(self, obj: Asset) -> str:

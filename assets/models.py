@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import IntegrityError, models, transaction
@@ -85,6 +86,9 @@ class Collection(MP_Node):
 
 
 class AssetQuerySet(models.QuerySet["Asset"]):
+    """Rows come without ``search_document`` (deferred): it is the database's, written by triggers
+    (assets migration full_text_search), read only inside search queries, never by Python."""
+
     def ready(self) -> AssetQuerySet:
         return self.filter(status=Asset.Status.READY)
 
@@ -123,6 +127,14 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         """Assets the consuming app says it uses somewhere (or, ``used=False``, nowhere)."""
         in_use = Exists(AssetUsage.objects.filter(asset=OuterRef("pk")))
         return self.filter(in_use if used else ~in_use)
+
+
+_AssetManagerBase = models.Manager.from_queryset(AssetQuerySet)
+
+
+class AssetManager(_AssetManagerBase):
+    def get_queryset(self) -> AssetQuerySet:  # type: ignore[override]  # stubs: a plain QuerySet
+        return AssetQuerySet(self.model, using=self._db).defer("search_document")
 
 
 _unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -285,8 +297,12 @@ class Asset(Original):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
+    # PostgreSQL's full-text document (title A, tags and alt text B, caption and credit C, file name
+    # D), kept current by triggers on this table, the tags' through table and Tag renames
+    # (migration full_text_search); unused (NULL) on SQLite. See assets/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
-    objects = AssetQuerySet.as_manager()
+    objects = AssetManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

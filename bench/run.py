@@ -334,7 +334,7 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     import PIL
 
-    from bench import analysis, library, limits
+    from bench import analysis, library, limits, search
 
     paths = make_images()
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
@@ -362,6 +362,7 @@ def main() -> None:
     limits.report()  # worst cases at the default limits vs README's bounds (bench/limits.py)
     library.run_in_subprocess()  # the editors' library page at 100,000 assets, on PostgreSQL (bench/library.py)
     analysis.run_in_subprocess()  # image analysis per upload, near-duplicate lookup at 100,000 (bench/analysis.py)
+    search.run_in_subprocess()  # q=, tag= and the admin's search at 100,000 assets, on PostgreSQL (bench/search.py)
 
 
 if __name__ == "__main__":

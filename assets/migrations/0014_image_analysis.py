@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assets", "0012_embedded_metadata_and_rights"),
+        ("assets", "0013_full_text_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
