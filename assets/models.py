@@ -55,13 +55,18 @@ class Collection(MP_Node):
     @classmethod
     def default(cls) -> Collection:
         """The root. A migration makes it; on an emptied database the first caller does, and two
-        at once (parallel uploads) both end with the one that won (the path is unique)."""
+        at once (parallel uploads) both end with the one that won. The root is made at the first
+        root's own path, not with treebeard's ``add_root`` (which takes the path after the last
+        root it sees: a caller that looked before another committed would make a second root at
+        the next path); the path is unique, so the loser gets an IntegrityError and reads it."""
         root = cls.objects.get_first_root_node()
         if root is not None:
             return root
         try:
             with transaction.atomic():
-                return cls.objects.add_root(create_kwargs={"name": DEFAULT_COLLECTION_NAME})
+                return cls.objects.create(
+                    path=cls._get_path(None, 1, 1), depth=1, numchild=0, name=DEFAULT_COLLECTION_NAME
+                )
         except IntegrityError:
             found = cls.objects.get_first_root_node()
             assert found is not None, "the root another request made is visible once it committed"

@@ -162,3 +162,22 @@ def test_two_requests_making_the_root_at_once_end_with_one() -> None:
     for thread in threads:
         thread.join()
     assert len(found) == 2 and len(set(found)) == 1 and Collection.objects.count() == 1
+
+
+def test_a_caller_that_looked_before_the_root_was_committed_gets_that_root(monkeypatch) -> None:
+    # given a root another request has just committed, after this caller looked and saw none
+    Collection.objects.all().delete()
+    made = Collection.default()
+    original = type(Collection.objects).get_first_root_node
+    calls: list[int] = []
+
+    def first_look_sees_none(self: object) -> Collection | None:
+        calls.append(1)
+        return None if len(calls) == 1 else original(self)
+
+    monkeypatch.setattr(type(Collection.objects), "get_first_root_node", first_look_sees_none)
+    # when it goes on to make the root
+    root = Collection.default()
+    # then it gets the one that exists, and there is still one root
+    assert root.pk == made.pk
+    assert Collection.objects.filter(depth=1).count() == 1
