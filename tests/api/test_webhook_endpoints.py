@@ -121,6 +121,10 @@ def test_redelivery_is_a_new_delivery_of_the_same_event(api: APIClient, receiver
     assert again["payload"]["data"] == first["payload"]["data"]
     receiver.wait_for(lambda: len(receiver.accepted) == 1)
     assert json.loads(receiver.accepted[0][1])["id"] == again["id"]
+    # (the receiver has the request before the sender records its 2xx: wait for the record)
+    deadline = time.monotonic() + 20
+    while WebhookDelivery.objects.get(pk=again["id"]).delivered_at is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     statuses = {
         row["id"]: row["status"] for row in api.get(f"{BASE}{endpoint['id']}/deliveries/").json()["results"]
     }
