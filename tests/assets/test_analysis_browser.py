@@ -46,6 +46,7 @@ def test_an_upload_that_looks_like_an_asset_says_so_and_the_asset_page_lists_it(
     editor.goto(f"{live_server.url}/admin/assets/asset/{new.pk}/change/")
     listed = editor.locator("#similar .similar-assets li")
     assert listed.count() == 1 and "Harbour at dawn" in listed.inner_text()
+    editor.locator("#similar").scroll_into_view_if_needed()  # the thumbnail loads lazily, when shown
     editor.wait_for_function("() => { const i = document.querySelector('#similar img');"
                              " return i && i.complete && i.naturalWidth > 0; }")  # fmt: skip
     assert fits_the_screen(editor)
