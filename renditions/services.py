@@ -32,7 +32,7 @@ from dam.storage import originals_storage, renditions_storage
 from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
 from renditions.models import RenderLease, Rendition, RenditionSpec, spec_limits
-from renditions.specs import Spec, rendition_key
+from renditions.specs import Spec, rendition_key, uses_focal_point
 
 logger = logging.getLogger(__name__)
 
@@ -99,34 +99,63 @@ class RenditionInfo:
 def named_renditions(
     assets: Iterable[Asset], *, base: str = "", specs: list[RenditionSpec] | None = None
 ) -> dict[uuid.UUID, dict[str, RenditionInfo]]:
-    """Every named rendition of every asset: two queries for the whole page, no storage call."""
+    """Every named rendition of every asset: two queries for the whole page, no storage call.
+
+    What depends on the spec alone (parsing, format, whether the focal point enters the key) is
+    worked out once per page, the output size once per spec and source size (a page of photos
+    from one camera has one), and each key is hashed once (the URL is built from it).
+    """
     assets = list(assets)
     specs = list(RenditionSpec.objects.all()) if specs is None else specs
     # A page's worth of rows: one plain query (``.iterator()`` would open a server-side cursor on
     # PostgreSQL, three round trips for a few hundred rows).
     made = set(Rendition.objects.for_assets([a.id for a in assets]).values_list("asset_id", "key"))
+    plans = [_SpecPlan(named, render_limits()) for named in specs]
     result: dict[uuid.UUID, dict[str, RenditionInfo]] = {}
     for asset in assets:
-        result[asset.id] = {named.name: _info(asset, named, made, base) for named in specs}
+        prefix = f"{base}/r/{asset.id}/"
+        result[asset.id] = {plan.name: plan.info(asset, made, prefix) for plan in plans}
     return result
 
 
-def _info(asset: Asset, named: RenditionSpec, made: set[tuple[uuid.UUID, str]], base: str) -> RenditionInfo:
-    spec = parsed(named)
-    ext = extension(asset, spec)
-    key = url_key(asset, named.spec)
-    width: int | None
-    height: int | None
-    try:
-        width, height = pipeline.geometry(
-            spec, (asset.width, asset.height), asset.focal_point, render_limits()
-        ).output_size
-    except RenderFailed:
-        width = height = None
-    content_type = pipeline.CONTENT_TYPES[pipeline.output_format(spec, asset.format)] if ext else None
-    ready = (asset.id, _filename(key, ext or "")) in made if ext else False
-    return RenditionInfo(named_url(asset, named, base=base), width, height, content_type,
-                         "ready" if ready else "pending")  # fmt: skip
+class _SpecPlan:
+    """One named spec, prepared for a page of assets."""
+
+    def __init__(self, named: RenditionSpec, limits: pipeline.RenderLimits) -> None:
+        self.name, self.text, self.spec, self.limits = named.name, named.spec, parsed(named), limits
+        self.uses_focal = uses_focal_point(named.spec)
+        self.formats: dict[str, tuple[str | None, str | None]] = {}  # source format → (ext, type)
+        self.sizes: dict[tuple[int, int], tuple[int | None, int | None]] = {}
+
+    def info(self, asset: Asset, made: set[tuple[uuid.UUID, str]], prefix: str) -> RenditionInfo:
+        ext, content_type = self.formats.get(asset.format) or self._format(asset.format)
+        focal = asset.focal_point if self.uses_focal else None
+        key = rendition_key(self.text, checksum=asset.sha256, focal_point=focal)
+        filename = f"{key}.{ext}" if ext else key
+        size = self.sizes.get((asset.width, asset.height)) or self._size(asset)
+        ready = ext is not None and (asset.id, filename) in made
+        return RenditionInfo(f"{prefix}{self.name}/{filename}", size[0], size[1], content_type,
+                             "ready" if ready else "pending")  # fmt: skip
+
+    def _format(self, source_format: str) -> tuple[str | None, str | None]:
+        if self.spec.is_auto_format:
+            found: tuple[str | None, str | None] = (None, None)
+        else:
+            fmt = pipeline.output_format(self.spec, source_format)
+            found = (pipeline.EXTENSIONS[fmt], pipeline.CONTENT_TYPES[fmt])
+        self.formats[source_format] = found
+        return found
+
+    def _size(self, asset: Asset) -> tuple[int | None, int | None]:
+        """The output size; the focal point only moves a fill's box, never its size."""
+        try:
+            size: tuple[int | None, int | None] = pipeline.geometry(
+                self.spec, (asset.width, asset.height), None, self.limits
+            ).output_size
+        except RenderFailed:
+            size = (None, None)
+        self.sizes[(asset.width, asset.height)] = size
+        return size
 
 
 def render_limits() -> pipeline.RenderLimits:
@@ -283,6 +312,7 @@ class _Columns:
         order = {f.name: i for i, f in enumerate(model._meta.concrete_fields)}  # from_db's order
         fields = [model._meta.get_field(n) for n in sorted(names, key=order.__getitem__)]
         self.attnames = [f.attname for f in fields]
+        self.index = {f.attname: i for i, f in enumerate(fields)}
         self.sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
         self.columns = []
         for f in fields:
@@ -329,20 +359,20 @@ def _query(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: str) -
     if row is None:
         return Lookup()
     count = len(RENDER_FIELDS)
-    asset: Asset = asset_cols.build(Asset, row[3 : 3 + count], connection)
-    spec_row = row[3 + count :]
-    found: RenditionSpec | None = None
-    if named and spec_row[0] is not None:
-        found = spec_cols.build(RenditionSpec, spec_row, connection)
+    values, spec_values = row[3 : 3 + count], row[3 + count :]
     storage_name, content_type, byte_size = row[:3]
-    if storage_name is not None and (not named or found is not None):
-        current = rendition_key(
-            found.spec if found else spec, checksum=asset.sha256, focal_point=asset.focal_point
-        )
+    if storage_name is not None and (not named or spec_values[0] is not None):
+        # A hit: checked from the raw columns, no model built (the warm path's cost is Python).
+        fx, fy = values[asset_cols.index["focal_x"]], values[asset_cols.index["focal_y"]]
+        text = spec_values[spec_cols.index["spec"]] if named else spec
+        current = rendition_key(text, checksum=values[asset_cols.index["sha256"]],
+                                focal_point=None if fx is None or fy is None else (fx, fy))  # fmt: skip
         if filename.startswith(current):
-            return Lookup(
-                hit=Stored(filename, storage_name, content_type, byte_size), asset=asset, named=found
-            )
+            return Lookup(hit=Stored(filename, storage_name, content_type, byte_size))
+    asset: Asset = asset_cols.build(Asset, values, connection)
+    found: RenditionSpec | None = None
+    if named and spec_values[0] is not None:
+        found = spec_cols.build(RenditionSpec, spec_values, connection)
     return Lookup(asset=asset, named=found)
 
 
@@ -570,6 +600,13 @@ def _insert(row: Rendition) -> Rendition | None:
     sql = (f"INSERT INTO {quote(Rendition._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the models, values bound
            f"VALUES ({', '.join(['%s'] * len(fields))}) "
            f"ON CONFLICT ({quote('asset_id')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}")  # fmt: skip
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The row is a cache of a deterministic render: its commit need not wait for the WAL to
+        # reach disk (that wait was most of a cold request's time outside the render). Others
+        # see the row at once; a crash of PostgreSQL within ~0.6 s may forget it, and the next
+        # request renders it again. Scoped to this statement's own transaction (is_local).
+        sql = (f"WITH made AS ({sql}) "  # noqa: S608 - the statement above
+               "SELECT made.id, set_config('synchronous_commit', 'off', true) FROM made")  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         inserted = cursor.fetchone()
