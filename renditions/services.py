@@ -22,7 +22,7 @@ from urllib.parse import quote
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -428,9 +428,12 @@ class AdvisoryLock(FlightLock):
     statement that looks for the row (one round trip), released by one more. No row is written,
     and a holder that dies frees the lock with its connection, at once, rather than after a lease.
 
-    The row check shares the statement's snapshot, taken just before the lock: a holder commits
-    its row one full statement before it unlocks, so a lock this statement gets always comes after
-    a row it can see. (Behind a transaction-pooling PgBouncer, session locks need session mode.)
+    The row check shares the statement's snapshot, taken just before the lock is tried. A holder
+    commits its row one whole statement (a client round trip) before it unlocks, so a lock this
+    statement gets comes after a row it sees, unless this backend stalled for longer than that
+    round trip between its snapshot and the lock call: then it renders a second time, and its
+    INSERT … ON CONFLICT returns the first row (a wasted render, never a wrong or missing row).
+    Behind a transaction-pooling PgBouncer, session locks need session pooling.
     """
 
     def __init__(self, name: str) -> None:
@@ -455,8 +458,11 @@ class AdvisoryLock(FlightLock):
         connection = connections[Rendition.objects.db]
         if connection.connection is None:  # the connection died: so did the lock
             return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
+        except DatabaseError:  # the connection broke under the render: the lock went with it
+            logger.warning("could not unlock %s (the database connection is gone)", self.name)
 
 
 class Lease(FlightLock):
@@ -574,7 +580,9 @@ def generate(target: Target) -> Rendition:
     except BaseException:
         renditions_storage().delete(name)  # no object without its row
         raise
-    row.render_seconds = rendered - fetched  # type: ignore[attr-defined]  # Server-Timing
+    # Server-Timing: the phases of this render (the view adds its own total).
+    row.timings = {"fetch": fetched - started, "render": rendered - fetched,  # type: ignore[attr-defined]
+                   "store": stored - rendered, "record": time.perf_counter() - stored}  # fmt: skip
     metrics.RENDERS.labels(label).inc()
     metrics.LATENCY.labels(label).observe(time.perf_counter() - started)
     logger.info(

@@ -111,12 +111,12 @@ def adhoc_rendition(
 
 
 def _timed(response: HttpResponseBase, row: Rendition, started: float) -> HttpResponseBase:
-    """A miss answers with ``Server-Timing``: the whole view, and the decode/resize/encode part of
-    it when this request rendered (the bench reads the difference: what a cold request costs
-    outside the render)."""
+    """A miss answers with ``Server-Timing``: the whole view and, when this request rendered, its
+    phases (fetch the original, render = decode/resize/encode, store the file, record the row).
+    ``app`` minus ``render`` is what a cold request costs outside the render (``make bench``)."""
     parts = [f"app;dur={(time.perf_counter() - started) * 1000:.2f}"]
-    if (seconds := getattr(row, "render_seconds", None)) is not None:
-        parts.append(f"render;dur={seconds * 1000:.2f}")
+    for phase, seconds in getattr(row, "timings", {}).items():
+        parts.append(f"{phase};dur={seconds * 1000:.2f}")
     response["Server-Timing"] = ", ".join(parts)
     return response
 
