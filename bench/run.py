@@ -391,7 +391,8 @@ def bench_thumbor(executable: str, paths: dict[str, Path], levels: tuple[int, ..
     port = free_port()
     log = (var_dir / "thumbor.log").open("wb")
     process = subprocess.Popen([executable, "-p", str(port), "-i", "127.0.0.1", "-c", str(conf), "-l", "warning",
-                                "--processes", "2"], stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                "--processes", "2"], stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)  # its own group: the forked processes stop with it  # fmt: skip
     try:
         for _ in range(200):
             try:
@@ -410,7 +411,7 @@ def bench_thumbor(executable: str, paths: dict[str, Path], levels: tuple[int, ..
             work(edge)
         return {c: at_concurrency(c, jobs(c), work) for c in levels}
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)  # thumbor's --processes children too
         process.wait(timeout=30)
         log.close()
 
