@@ -14,17 +14,18 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from api.collections import CollectionFilterSet
-from assets.models import Asset, Tag, WebhookDelivery, WebhookEndpoint
+from assets.models import Asset, AssetQuerySet, Tag, WebhookDelivery, WebhookEndpoint
+from assets.search import search as search_assets
 from dam.api import NewestFirstCursorPagination
 
 SHA256 = RegexValidator(r"^[0-9a-fA-F]{64}$", "Expected a SHA-256: 64 hexadecimal digits.")
-MAX_SEARCH_LENGTH = 200  # a search term, not a document: bounds the LIKE pattern
+MAX_SEARCH_LENGTH = 200  # a search term, not a document: bounds the query's words
 # A bulk lookup is answered in one page, so it asks for at most what one page may hold.
 MAX_BULK_IDS = NewestFirstCursorPagination.max_page_size
 ARRAY_SUFFIX = "[]"  # how Rails and Faraday name an array in a query string: ids[]=a&ids[]=b
@@ -48,6 +49,25 @@ class CaseInsensitiveChoiceFilter(filters.ChoiceFilter):
 
 class IntegerFilter(filters.Filter):
     field_class = forms.IntegerField
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (any case); anything else is an error, never "no filter" (Django's
+    NullBooleanField reads ``used=yes please`` as absent)."""
+
+    VALUES = {"true": True, "false": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value is None:  # absent
+            return None
+        folded = str(value).strip().lower()
+        if folded not in self.VALUES:
+            raise forms.ValidationError("Expected true or false.", code="invalid")
+        return self.VALUES[folded]
+
+
+class StrictBooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
 
 
 class ListWidget(forms.TextInput):
@@ -110,7 +130,8 @@ class AssetFilter(CollectionFilterSet):
     tag = filters.CharFilter(method="filter_tag", max_length=Tag._meta.get_field("name").max_length,
                              help_text="Assets with this tag (case-insensitive).")  # fmt: skip
     q = filters.CharFilter(method="search", max_length=MAX_SEARCH_LENGTH,
-                           help_text="Words in the title, alt text or file name (case-insensitive).")  # fmt: skip
+                           help_text="Words in the title, tags, alt text, caption, credit or file name (every word must match, "
+                           "the last one as a prefix), or a fragment of the file name; ranked, best first.")  # fmt: skip
     format = CaseInsensitiveChoiceFilter(choices=Asset.Format.choices, fold="upper",
                                          help_text="The original's format (case-insensitive).")  # fmt: skip
     status = CaseInsensitiveChoiceFilter(choices=Asset.Status.choices, fold="lower",
@@ -121,6 +142,12 @@ class AssetFilter(CollectionFilterSet):
                                               help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")  # fmt: skip
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                               help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
+    used = StrictBooleanFilter(method="filter_used",
+                               help_text="true: assets the consuming app uses somewhere (see usages); false: nowhere.")  # fmt: skip
+    rights = CaseInsensitiveChoiceFilter(
+        choices=[(s, s) for s in ("expired", "expiring", "valid", "unknown")], fold="lower", method="filter_rights",
+        help_text="The rights' status: expired, expiring (within DAM_RIGHTS_EXPIRING_DAYS), valid, unknown.",
+    )  # fmt: skip
     ids = UUIDListFilter(method="filter_ids", max_items=MAX_BULK_IDS,
                          help_text=f"Bulk lookup: up to {MAX_BULK_IDS} asset ids, comma-separated (or ids[]=…); "
                          "the answer is one page in the order asked, with `missing` listing the ids not in it.")  # fmt: skip
@@ -147,16 +174,27 @@ class AssetFilter(CollectionFilterSet):
     def filter_ids(self, queryset: QuerySet[Asset], name: str, value: list[uuid.UUID]) -> QuerySet[Asset]:
         return queryset.filter(pk__in=value)
 
+    def filter_used(self, queryset: QuerySet[Asset], name: str, value: bool | None) -> QuerySet[Asset]:
+        return queryset if value is None else queryset.used(value)  # type: ignore[attr-defined]
+
     def filter_tag(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
-        return queryset.filter(tags__name=value.strip().lower()).distinct()
+        # A semi-join on the through table's (tag, asset) index, not a join: no duplicate rows to
+        # remove, so no DISTINCT over every column of every match before the first page. The tag's
+        # id is looked up first (the small tags table), so the planner sees a constant and knows
+        # from its statistics how common that tag is (walk newest first, or fetch its few assets).
+        tag_id = Tag.objects.filter(name=value.strip().lower()).values_list("pk", flat=True).first()
+        if tag_id is None:
+            return queryset.none()
+        return queryset.filter(id__in=Asset.tags.through.objects.filter(tag_id=tag_id).values("asset_id"))
 
     def search(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
-        return queryset.filter(
-            Q(title__icontains=value) | Q(alt_text__icontains=value) | Q(original_filename__icontains=value)
-        )
+        return search_assets(queryset, value)
 
     def filter_checksum(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
         return queryset.filter(sha256=value.lower())
+
+    def filter_rights(self, queryset: QuerySet[Asset], name: str, value: str) -> QuerySet[Asset]:
+        return AssetQuerySet.with_rights(queryset, value)  # type: ignore[arg-type]
 
     def paginate(self, queryset: QuerySet[Asset], name: str, value: int) -> QuerySet[Asset]:
         return queryset  # validated here; the pagination applies it

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from rest_framework import permissions, throttling
@@ -40,11 +41,61 @@ def required_permissions(view: Any) -> tuple[str, ...]:
 
 
 class PerClientThrottle(throttling.SimpleRateThrottle):
-    """One budget per API key (or staff user), DAM_API_THROTTLE_RATE."""
+    """One budget per API key (or staff user), DAM_API_THROTTLE_RATE, shared by every web node.
+
+    DRF's own throttle reads the request history, appends and writes it back: two nodes (or two
+    threads) answering at once both read the same history, and each lets its request through.
+    This one counts with the cache's atomic ``add`` + ``incr`` instead (Redis INCR in production),
+    as a sliding-window counter: the current fixed window's count plus the previous window's count
+    weighted by how much of it still overlaps the sliding window (the approximation rate limiters
+    such as Cloudflare's and nginx's use). A request refused gives its count back, so a client that
+    honours Retry-After is not kept out by its own refused retries. When the cache is unreachable
+    (django-redis ignores the error and answers None) throttling pauses rather than failing requests.
+    """
 
     scope = "client"
+    num_requests: int  # set by SimpleRateThrottle from the rate ("1200/min": 1200 and 60)
+    duration: int
+    _wait: float | None = None
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
             return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        current_key = f"{key}:{window}"
+        self.cache.add(current_key, 0, self.duration * 2)
+        try:
+            count = self.cache.incr(current_key)
+        except ValueError:  # the key expired between add and incr
+            self.cache.set(current_key, 1, self.duration * 2)
+            count = 1
+        if count is None:  # the cache is down: fail open
+            return True
+        previous = int(self.cache.get(f"{key}:{window - 1}") or 0)
+        elapsed = (now % self.duration) / self.duration
+        if previous * (1 - elapsed) + count <= self.num_requests:
+            return True
+        with contextlib.suppress(ValueError):
+            self.cache.decr(current_key)
+        self._wait = self._seconds_until_allowed(count - 1, previous, elapsed)
+        return False
+
+    def _seconds_until_allowed(self, count: int, previous: int, elapsed: float) -> float:
+        """How long until one more request fits, if nobody else spends the budget meanwhile."""
+        room = self.num_requests - 1 - count  # what the previous window's weight must fall to
+        if room < 0 or previous == 0:
+            return self.duration * (1 - elapsed)  # wait for the next window
+        fraction = 1 - room / previous  # the elapsed share at which previous * (1 - share) <= room
+        return max(self.duration * (fraction - elapsed), 1.0)
+
+    def wait(self) -> float | None:
+        return self._wait

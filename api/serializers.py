@@ -8,14 +8,15 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
 from api.collections import CollectionRefField
-from assets import uploads
+from assets import similar, uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
-from assets.models import Asset, Collection, Upload
+from assets.models import Asset, Collection, Licence, RightsStatus, Upload
 from renditions.exceptions import InvalidSpec
 from renditions.models import RenditionSpec, spec_limits
 from renditions.services import RenditionInfo, parsed
@@ -23,16 +24,21 @@ from renditions.specs import Spec
 
 MAX_SIGNED_URLS = 50  # per request: a page of images, not a crawl
 MAX_URL_LIFETIME = 10 * 365 * 86400  # ten years; omit expires_in for a URL that never expires
+MAX_USAGE_TERMS = 10_000  # characters
 
 
 @extend_schema_field({"type": "object", "nullable": True, "properties": {
-    "x": {"type": "number", "minimum": 0, "maximum": 1}, "y": {"type": "number", "minimum": 0, "maximum": 1}}})  # fmt: skip
+    "x": {"type": "number", "minimum": 0, "maximum": 1}, "y": {"type": "number", "minimum": 0, "maximum": 1},
+    "source": {"type": "string", "enum": ["editor", "auto"], "readOnly": True,
+               "description": "editor: set by an editor; auto: found in the image at ingest"}}})  # fmt: skip
 class FocalPointField(serializers.Field):
-    """``{"x": 0.5, "y": 0.3}`` (0..1, from the top-left), ``null``, or ``"0.5,0.3"`` in a form."""
+    """``{"x": 0.5, "y": 0.3}`` (0..1, from the top-left), ``null``, or ``"0.5,0.3"`` in a form.
+    Read back with ``"source"``: the editor's point, else the automatic one (``null`` clears the
+    editor's; the automatic one then applies again)."""
 
-    def to_representation(self, value: Asset) -> dict[str, float] | None:
+    def to_representation(self, value: Asset) -> dict[str, Any] | None:
         point = value.focal_point
-        return None if point is None else {"x": point[0], "y": point[1]}
+        return None if point is None else {"x": point[0], "y": point[1], "source": value.focal_point_source}
 
     def to_internal_value(self, data: Any) -> tuple[float, float] | None:
         if data in (None, ""):
@@ -73,6 +79,45 @@ class TagsField(serializers.ListField):
         return sorted({t.strip().lower() for t in super().to_internal_value(data) if t.strip()})
 
 
+def _recoded(detail: Any, code: str) -> Any:
+    if isinstance(detail, dict):
+        return {key: _recoded(value, code) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_recoded(item, code) for item in detail]
+    return ErrorDetail(str(detail), code=code)
+
+
+class RightsSerializer(serializers.Serializer):
+    """An asset's rights. Any problem with one is ``invalid_rights`` (keyed under ``errors.rights``).
+    In a form: ``rights[licence]=cc_by`` (Rails, Faraday) or ``rights.licence=cc_by``."""
+
+    licence = serializers.ChoiceField(choices=Licence.choices, allow_blank=True, required=False,
+                                      help_text="Blank: unknown.")  # fmt: skip
+    licence_detail = serializers.CharField(allow_blank=True, required=False, max_length=255)
+    usage_terms = serializers.CharField(allow_blank=True, required=False, max_length=MAX_USAGE_TERMS)
+    expires_on = serializers.DateField(source="rights_expire_on", allow_null=True, required=False,
+                                       help_text="The day the rights end (ISO 8601 date); null: they do not.")  # fmt: skip
+    status = serializers.ChoiceField(choices=RightsStatus.choices, source="rights_status", read_only=True,
+                                     help_text="expired: the expiry date is today or past; expiring: within "
+                                     "DAM_RIGHTS_EXPIRING_DAYS; valid: a licence, or a later expiry; unknown: neither")  # fmt: skip
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary):
+            name = self.field_name or ""
+            found = {key[len(name) + 1 :].rstrip("]"): dictionary.get(key) for key in dictionary
+                     if key.startswith((f"{name}[", f"{name}."))}  # fmt: skip
+            if found.get("expires_on") == "":
+                found["expires_on"] = None  # an empty date field in a form: no expiry
+            return found or empty
+        return super().get_value(dictionary)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_recoded(exc.detail, "invalid_rights")) from exc
+
+
 class RenditionSerializer(serializers.Serializer):
     url = serializers.URLField()
     width = serializers.IntegerField(allow_null=True)
@@ -89,20 +134,46 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
     checksum = serializers.CharField(source="sha256", read_only=True, help_text="SHA-256 of the original")
     tags = serializers.SerializerMethodField()
     focal_point = FocalPointField(source="*", read_only=True)
+    placeholder = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
     srcset = serializers.SerializerMethodField()
     collection = CollectionRefField(help_text="The collection the asset is in: its id and path")
+    usage_count = serializers.SerializerMethodField(
+        help_text="In how many places the consuming app uses the asset (GET assets/{id}/usages/)"
+    )
+    rights = RightsSerializer(source="*", read_only=True)
+    embedded_metadata = serializers.JSONField(
+        source="embedded", read_only=True, allow_null=True,
+        help_text="What the file itself says (XMP, IPTC, EXIF), read once at upload: only the fields found "
+        "(docs/api.md); null for an asset uploaded before dam read it (backfill_metadata)",
+    )  # fmt: skip
+    taken_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                         help_text="When the picture was taken, from the file; null if unknown")  # fmt: skip
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "caption", "credit", "copyright", "tags", "collection", "filename",
                   "content_type", "format", "byte_size", "checksum", "width", "height", "frame_count",
-                  "has_alpha", "exif", "focal_point", "status", "failure_reason", "created_at",
-                  "updated_at", "renditions", "srcset"]  # fmt: skip
+                  "has_alpha", "exif", "embedded_metadata", "taken_at", "rights", "focal_point", "placeholder",
+                  "status", "failure_reason", "created_at", "updated_at", "usage_count", "renditions",
+                  "srcset"]  # fmt: skip
         read_only_fields = fields
 
     def get_tags(self, asset: Asset) -> list[str]:
         return [tag.name for tag in asset.tags.all()]  # prefetched
+
+    def get_usage_count(self, asset: Asset) -> int:
+        counted = getattr(asset, "usage_count", None)  # Asset.objects.with_usage_count(): in the list's query
+        return int(counted) if counted is not None else asset.usages.count()
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "blurhash": {"type": "string", "description": "BlurHash (4×3 components, 3×4 for portrait)"},
+        "color": {"type": "string", "pattern": "^#[0-9a-f]{6}$", "description": "dominant colour"}},
+        "description": "What to show while the image loads (docs/api.md); null for files not analysed"})  # fmt: skip
+    def get_placeholder(self, asset: Asset) -> dict[str, str] | None:
+        if not asset.placeholder:
+            return None
+        return {"blurhash": asset.placeholder, "color": asset.dominant_color}
 
     def _renditions(self, asset: Asset) -> dict[str, RenditionInfo]:
         return dict(self.context["renditions"].get(asset.id, {}))
@@ -157,6 +228,7 @@ class AssetUpdateSerializer(serializers.Serializer):
     collection = serializers.PrimaryKeyRelatedField(
         queryset=Collection.objects.all(), required=False, help_text="A collection's id (GET /collections/)"
     )
+    rights = RightsSerializer(required=False, help_text="Only the keys sent change")
 
 
 class AssetCreateSerializer(AssetUpdateSerializer):
@@ -192,7 +264,7 @@ def fields_from(data: dict[str, Any]) -> AssetFields:
         title=data.get("title", ""), alt_text=data.get("alt_text", ""), caption=data.get("caption", ""),
         credit=data.get("credit", ""), copyright=data.get("copyright", ""), tags=data.get("tags", []),
         focal_x=point[0] if point else None, focal_y=point[1] if point else None,
-        collection_id=data["collection"].pk if data.get("collection") else None,
+        collection_id=data["collection"].pk if data.get("collection") else None, **data.get("rights", {}),
     )  # fmt: skip
 
 
@@ -342,3 +414,33 @@ class UploadInstructions(serializers.Serializer):
     fields = serializers.DictField(child=serializers.CharField(), help_text="Send these form fields first")  # type: ignore[assignment]
     file_field = serializers.CharField(help_text="The form field name for the file (last)")
     expires_at = serializers.DateTimeField()
+
+
+class SimilarRefSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="A near-duplicate already in the library")
+    distance = serializers.IntegerField(
+        help_text="Hamming distance of the 64-bit perceptual hashes (0: alike)"
+    )
+
+
+class AssetCreatedSerializer(AssetSerializer):
+    """The 201 of an upload: the asset, and the near-duplicates already in the library."""
+
+    similar = SimilarRefSerializer(many=True, read_only=True, help_text=(
+        "Up to 10 other assets within DAM_SIMILAR_MAX_DISTANCE, closest first (docs/api.md)"))  # fmt: skip
+
+    class Meta(AssetSerializer.Meta):
+        fields = [*AssetSerializer.Meta.fields, "similar"]
+        read_only_fields = fields
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    max_distance = serializers.IntegerField(
+        required=False, min_value=0, max_value=similar.MAX_DISTANCE,
+        help_text=f"Largest Hamming distance (0–{similar.MAX_DISTANCE}); default DAM_SIMILAR_MAX_DISTANCE",
+    )  # fmt: skip
+
+
+class SimilarResultSerializer(serializers.Serializer):
+    distance = serializers.IntegerField()
+    asset = AssetSerializer()

@@ -12,6 +12,7 @@ declared length, and the read itself stops at the byte cap (api/body_limits.py).
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -38,9 +39,10 @@ from api.collections import CollectionList, CollectionSerializer, collection_pat
 from api.conditional import ConditionalGetMixin
 from api.filters import AssetFilter, StrictFilterBackend
 from api.idempotency import IdempotentMixin
-from assets import outbox, replace, uploads
+from assets import outbox, replace, similar, uploads
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Tag, Upload
+from assets.search import ordering as search_ordering
 from dam.api import NewestFirstCursorPagination
 from renditions import pipeline, services
 from renditions.models import RenditionSpec
@@ -65,6 +67,12 @@ def api_key_of(request: Request) -> Any:
 
 def user_of(request: Request) -> Any:
     return request.user if getattr(request.user, "is_staff", False) else None
+
+
+def with_similar(body: Any, asset: Asset) -> Any:
+    """A new asset's JSON with its near-duplicates: ``similar: [{"id", "distance"}, …]``."""
+    found = similar.similar_to(asset)
+    return {**body, "similar": [{"id": str(match.asset_id), "distance": match.distance} for match in found]}
 
 
 def serialize_assets(request: Request, assets: list[Asset], context: dict[str, Any] | None = None) -> Any:
@@ -99,6 +107,21 @@ VIEW, ADD, CHANGE, DELETE = (
 
 
 class AssetPagination(NewestFirstCursorPagination):
+    """Newest first; a ranked search (``q``) best first, then newest first (assets/search.py). The
+    cursor then holds a rank: a position of the other ordering is ``400 invalid``."""
+
+    def get_ordering(self, request: Any, queryset: QuerySet[Any], view: Any) -> tuple[str, ...]:
+        self.ranked = search_ordering(queryset)
+        return self.ranked or tuple(NewestFirstCursorPagination.ordering)
+
+    def valid_position(self, position: object) -> bool:
+        if not getattr(self, "ranked", None):
+            return super().valid_position(position)
+        try:
+            return math.isfinite(float(str(position)))
+        except ValueError:
+            return False
+
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         response = super().get_paginated_response_schema(schema)
         response["properties"]["missing"] = {
@@ -124,10 +147,10 @@ class AssetViewSet(
     # Signing URLs is a write: each URL may make the server render (and store) a new file.
     action_permissions = {"list": (VIEW,), "retrieve": (VIEW,), "metadata": (VIEW,), "create": (ADD,),
                           "partial_update": (CHANGE,), "destroy": (DELETE,), "urls": (CHANGE,),
-                          "replace_file": (CHANGE,)}  # fmt: skip
+                          "replace_file": (CHANGE,), "similar": (VIEW,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Asset]:
-        return Asset.objects.with_related()
+        return Asset.objects.with_related().with_usage_count()
 
     def _serialize(self, assets: list[Asset]) -> Any:
         return serialize_assets(self.request, assets, self.get_serializer_context())
@@ -152,7 +175,7 @@ class AssetViewSet(
         return Response(self._serialize([self.get_object()])[0])
 
     @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer}, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: s.AssetSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
+                   responses={201: s.AssetCreatedSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
     def create(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return self.idempotent(request, lambda: self._create(request))
 
@@ -161,7 +184,8 @@ class AssetViewSet(
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         asset = ingest(upload, filename=upload.name, fields=form.asset_fields(), uploaded_by=user_of(request))
-        return Response(self._serialize([self._reload(asset)])[0], status=status.HTTP_201_CREATED)
+        body = with_similar(self._serialize([self._reload(asset)])[0], asset)
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.AssetUpdateSerializer, responses={200: s.AssetSerializer, 400: PROBLEM, 404: PROBLEM}
@@ -180,6 +204,8 @@ class AssetViewSet(
                 asset.focal_x, asset.focal_y = point if point else (None, None)
             if "collection" in data:
                 asset.collection = data["collection"]
+            for field, value in data.get("rights", {}).items():
+                setattr(asset, field, value)
             asset.save()
             if "tags" in data:
                 asset.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data["tags"]])
@@ -188,6 +214,8 @@ class AssetViewSet(
 
     @extend_schema(responses={204: None, 404: PROBLEM})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The asset, its files and its usages. An asset in use is deleted too (the consuming app
+        asked; editors in the admin are warned first)."""
         return super().destroy(request, *args, **kwargs)
 
     @extend_schema(request=s.UrlsRequestSerializer, responses={200: inline_serializer(
@@ -238,8 +266,25 @@ class AssetViewSet(
             uploads.complete(upload, uploaded_by=user_of(request), replacing=asset.pk)
         return Response(self._serialize([self._reload(asset)])[0])
 
+    @extend_schema(parameters=[s.SimilarQuerySerializer],
+                   responses={200: inline_serializer("SimilarAssets", {"results": s.SimilarResultSerializer(many=True)}),
+                              400: PROBLEM, 404: PROBLEM})  # fmt: skip
+    @action(detail=True, methods=["get"], url_path="similar")
+    def similar(self, request: Request, pk: str | None = None) -> Response:
+        """Near-duplicates of the asset (perceptual hash within ``max_distance``), closest first,
+        at most 10. ``max_distance`` out of 0–11 or not a number: 400 ``invalid``."""
+        asset = self.get_object()
+        query = s.SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = similar.similar_to(asset, max_distance=query.validated_data.get("max_distance"))
+        by_id = {a.id: a for a in self.get_queryset().filter(pk__in=[m.asset_id for m in found])}
+        assets = [by_id[m.asset_id] for m in found if m.asset_id in by_id]
+        bodies = dict(zip([a.id for a in assets], self._serialize(assets), strict=True))
+        return Response({"results": [{"distance": m.distance, "asset": bodies[m.asset_id]}
+                                     for m in found if m.asset_id in bodies]})  # fmt: skip
+
     def _reload(self, asset: Asset) -> Asset:
-        return Asset.objects.with_related().get(pk=asset.pk)
+        return Asset.objects.with_related().with_usage_count().get(pk=asset.pk)
 
 
 class RenditionSpecViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -286,7 +331,7 @@ class UploadViewSet(IdempotentMixin, mixins.RetrieveModelMixin, ApiViewSet):
                                              user=user_of(request), base_url=base_url(request))  # fmt: skip
         return Response({"upload": s.UploadSerializer(upload).data, "instructions": instructions}, status=201)
 
-    @extend_schema(request=s.AssetUpdateSerializer, responses={201: s.AssetSerializer, 200: s.AssetSerializer,
+    @extend_schema(request=s.AssetUpdateSerializer, responses={201: s.AssetCreatedSerializer, 200: s.AssetCreatedSerializer,
                    400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 410: PROBLEM})  # fmt: skip
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
@@ -297,7 +342,9 @@ class UploadViewSet(IdempotentMixin, mixins.RetrieveModelMixin, ApiViewSet):
         form.is_valid(raise_exception=True)
         fields = s.fields_from(form.validated_data) if form.validated_data else AssetFields()
         asset, created = uploads.complete(upload, fields=fields, uploaded_by=user_of(request))
-        return Response(serialize_assets(request, [asset])[0], status=201 if created else 200)
+        return Response(
+            with_similar(serialize_assets(request, [asset])[0], asset), status=201 if created else 200
+        )
 
 
 class LocalUploadFile(views.APIView):

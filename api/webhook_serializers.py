@@ -11,7 +11,12 @@ from django.conf import settings
 from rest_framework import serializers
 
 from assets import egress
-from assets.models import WebhookDelivery, WebhookEndpoint
+from assets.models import (
+    MAX_PREVIOUS_SECRET_OVERLAP,
+    PREVIOUS_SECRET_OVERLAP,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
@@ -27,8 +32,8 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "events", "active", "created_at"]
-        read_only_fields = ["created_at"]
+        fields = ["id", "url", "events", "active", "created_at", "previous_secret_expires_at"]
+        read_only_fields = ["created_at", "previous_secret_expires_at"]
 
     def validate_url(self, value: str) -> str:
         # One DNS lookup, bounded by the resolver's timeout; every send checks again anyway.
@@ -54,6 +59,14 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
     class Meta(WebhookEndpointSerializer.Meta):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class RotateSecretSerializer(serializers.Serializer[Any]):
+    expire_previous_in = serializers.IntegerField(
+        min_value=0, max_value=int(MAX_PREVIOUS_SECRET_OVERLAP.total_seconds()),
+        default=int(PREVIOUS_SECRET_OVERLAP.total_seconds()),
+        help_text="Seconds the old secret keeps signing deliveries (0: revoke it now; at most 7 days)",
+    )  # fmt: skip
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):

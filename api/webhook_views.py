@@ -8,6 +8,7 @@ the deliveries of one endpoint, a redelivery, and a test event. Sending is the o
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -71,12 +72,17 @@ class WebhookEndpointViewSet(
         form.save()
         return Response(form.data)
 
-    @extend_schema(request=None, responses={200: ws.WebhookEndpointWithSecretSerializer, 404: PROBLEM})
+    @extend_schema(request=ws.RotateSecretSerializer,
+                   responses={200: ws.WebhookEndpointWithSecretSerializer, 400: PROBLEM, 404: PROBLEM})  # fmt: skip
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
-        """A new signing secret, shown in this answer only; the old one stops signing at once."""
+        """A new signing secret, shown in this answer only. The old one keeps signing deliveries
+        (as a second ``v1=``) for ``expire_previous_in`` seconds, 24 hours unless given; ``0``
+        revokes it at once (a leaked secret)."""
         endpoint = self.get_object()
-        endpoint.rotate_secret()
+        form = ws.RotateSecretSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        endpoint.rotate_secret(keep_previous_for=timedelta(seconds=form.validated_data["expire_previous_in"]))
         return shown_once(ws.WebhookEndpointWithSecretSerializer(endpoint).data)
 
     @extend_schema(responses={200: ws.WebhookDeliverySerializer(many=True), 400: PROBLEM, 404: PROBLEM})

@@ -5,25 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
-from assets import outbox
-from assets.editor import actions, asset_page, library, uploading
+from assets import file_facts, outbox
+from assets.editor import actions, asset_page, library, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
 from assets.exceptions import RejectedUpload
 from assets.ingest import ingest, parse_tags
-from assets.models import ApiKey, Asset, Collection, Tag, Upload, format_label
+from assets.models import ApiKey, Asset, Collection, RightsStatus, Tag, Upload, format_label
 from assets.shown_once import shown_once
 from assets.webhook_admin import WebhookDeliveryAdmin, WebhookEndpointAdmin  # noqa: F401 (registers them)
 from dam.errors import DamError
@@ -72,7 +75,9 @@ class AssetChangeForm(forms.ModelForm[Asset]):
     class Meta:
         model = Asset
         # No `status`: it is the renditions' state, shown read-only (with "retry" when failed).
-        fields = ["title", "alt_text", "caption", "collection", "credit", "copyright", "focal_x", "focal_y"]
+        fields = ["title", "alt_text", "caption", "collection", "credit", "copyright", "licence", "licence_detail",
+                  "usage_terms", "rights_expire_on", "focal_x", "focal_y"]  # fmt: skip
+        widgets = {"usage_terms": forms.Textarea(attrs={"rows": 3, "cols": 40})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,6 +146,36 @@ class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
 
 
+class RightsFilter(admin.SimpleListFilter):
+    title = "rights"
+    parameter_name = "rights"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("expired", "Expired"), ("expiring", f"Expiring within {settings.DAM_RIGHTS_EXPIRING_DAYS} days"),
+                ("valid", "Valid"), ("no_expiry", "No expiry")]  # fmt: skip
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+        if self.value() in {"expired", "expiring", "valid", "no_expiry"}:
+            return queryset.with_rights(self.value())  # type: ignore[attr-defined]
+        return queryset
+
+
+RIGHTS_WORDS = {RightsStatus.EXPIRED: ("rights expired", "The rights to this image ended on {}: do not use it."),
+                RightsStatus.EXPIRING: ("rights expiring", "The rights to this image end on {}.")}  # fmt: skip
+
+
+def rights_badge(obj: Asset, *, long: bool = False) -> str:
+    """A badge for expired or expiring rights (the library's cards and table, the asset page)."""
+    status = obj.rights_status
+    if status not in RIGHTS_WORDS:
+        return ""
+    short, sentence = RIGHTS_WORDS[status]
+    text = sentence.format(obj.rights_expire_on.isoformat()) if long and obj.rights_expire_on else short
+    return format_html(
+        '<span class="rights-badge is-{}{}">{}</span>', status.value, " is-long" if long else "", text
+    )
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin[Asset]):
     form = AssetChangeForm
@@ -153,22 +188,33 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         "collection",
         "created_at",
     ]
-    list_filter = [CollectionFilter, "format", "status", "tags", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [CollectionFilter, "format", "status", RightsFilter, "licence", "tags",
+                   ("created_at", admin.DateFieldListFilter)]  # fmt: skip
     list_display_links = ["thumbnail", "title_column"]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results
-    search_help_text = "Title, alt text, file name or tag; every word must match."
+    search_help_text = (
+        "Title, tags, alt text, caption, credit or file name; every word must match, best matches first."
+    )
     list_per_page = 48  # a multiple of the grid's 2, 3, 4, 6 and 8 columns: no half-empty last row
     # No COUNT(*) of the whole table per page (see EstimatedCountPaginator).
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a COUNT(*) each
     actions = actions.ACTIONS
-    readonly_fields = ["focal_picker", "status_panel", "uploaded_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "focal_picker",
+        "status_panel",
+        "rights_panel",
+        "uploaded_by",
+        "created_at",
+        "updated_at",
+    ]
     change_form_template = "admin/assets/asset/change_form.html"
     # The renditions, the file (replace, versions) and EXIF follow as panels (change_form.html).
     fieldsets = [
         (None, {"fields": ["title", "alt_text", "caption", "tag_names", "collection"]}),
-        ("Rights", {"fields": ["credit", "copyright"]}),
+        ("Rights", {"fields": ["rights_panel", "credit", "copyright", "licence", "licence_detail", "usage_terms",
+                               "rights_expire_on"]}),
         ("Focal point", {"fields": ["focal_picker", ("focal_x", "focal_y")],
                          "description": "Click the picture where crops should centre (a face, the subject)."}),
         ("State", {"fields": ["status_panel", "uploaded_by", "created_at", "updated_at"]}),
@@ -187,7 +233,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Asset], search_term: str
     ) -> tuple[QuerySet[Asset], bool]:
-        return library.search(queryset, search_term), False  # no duplicates: tags match by IN
+        found = library.search(queryset, search_term, sorted_by_column=ORDER_VAR in request.GET)
+        return found, False  # no duplicates: tags match by a subquery, not a join
 
     @admin.display(description="")
     def thumbnail(self, obj: Asset) -> str:
@@ -199,14 +246,24 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
 
     @admin.display(description="Picture")
     def focal_picker(self, obj: Asset) -> str:
-        """The preview to click; asset_page.js moves the marker and fills the two fields."""
+        """The preview to click; asset_page.js moves the marker and fills the two fields. The
+        automatic point (found in the image at ingest) shows as a dashed marker until one is set."""
+        auto = (obj.auto_focal_x, obj.auto_focal_y) if settings.DAM_AUTO_FOCAL_POINT else (None, None)
         return format_html(
             '<div id="focal-picker" class="focal-picker"><img id="focal-image" src="{}" srcset="{} 1x, {} 2x" alt="">'
-            '<span id="focal-marker" class="focal-marker" hidden></span></div>'
-            '<p><button type="button" id="focal-clear" class="button">Clear the focal point</button></p>',
+            '<span id="focal-marker" class="focal-marker" hidden></span>'
+            '<span id="focal-auto-marker" class="focal-marker is-auto" data-x="{}" data-y="{}" hidden>'
+            '<span class="focal-auto-label">automatic</span></span></div>'
+            '<p><button type="button" id="focal-clear" class="button">Clear the focal point</button> '
+            '<span class="quiet" id="focal-auto-help"{}>No point set: crops centre on the automatic one (dashed).</span></p>',
             services.adhoc_url(obj, ADMIN_PREVIEW), services.adhoc_url(obj, ADMIN_PREVIEW),
-            services.adhoc_url(obj, ADMIN_PREVIEW_2X),
+            services.adhoc_url(obj, ADMIN_PREVIEW_2X), "" if auto[0] is None else auto[0],
+            "" if auto[1] is None else auto[1], mark_safe(" hidden") if auto[0] is None else "",
         )  # fmt: skip
+
+    @admin.display(description="Status")
+    def rights_panel(self, obj: Asset) -> str:
+        return rights_badge(obj, long=True) or "—"
 
     @admin.display(description="Status")
     def status_panel(self, obj: Asset) -> str:
@@ -225,10 +282,20 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         if obj is not None:
             context.update(
                 rendition_cards=asset_page.rendition_cards(obj, request), exif_rows=asset_page.exif_rows(obj),
+                similar_assets=asset_page.similar_assets(obj),
                 versions=list(obj.versions.select_related("replaced_by", "uploaded_by")),
                 format_label=format_label(obj.format), action_urls=self._action_urls(obj),
+                usages=usages.of_asset(obj),
+                embedded_rows=file_facts.describe(obj.embedded), rights_status=obj.rights_status,
             )  # fmt: skip
         return super().render_change_form(request, context, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        """Django's confirmation, warned first when the consuming app uses the asset somewhere."""
+        context = dict(extra_context or {})
+        if request.method != "POST" and (asset := self.get_object(request, object_id)) is not None:
+            context["usage_warning"] = usages.warning([asset.pk])
+        return super().delete_view(request, object_id, context)
 
     def _action_urls(self, obj: Asset) -> dict[str, str]:
         return {name: reverse(f"admin:assets_asset_{name}", args=[obj.pk]) for name in asset_page.ACTIONS}

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
 
-from assets import memory, outbox
+from assets import analysis, file_facts, memory, outbox
 from assets.filenames import safe_display_name
 from assets.models import Asset, Tag
 from assets.validators import Inspection, Limits, inspect_upload
@@ -58,6 +59,10 @@ class AssetFields:
     focal_y: float | None = None
     tags: Iterable[str] = field(default_factory=list)
     collection_id: int | None = None  # None: the default (root) collection
+    licence: str = ""
+    licence_detail: str = ""
+    usage_terms: str = ""
+    rights_expire_on: date | None = None
 
 
 def ingest(
@@ -80,6 +85,8 @@ def ingest(
     if inspection.notes:
         logger.info("ingest: not shown to the decoder: %s", "; ".join(inspection.notes))
     asset = _build_asset(inspection, filename, fields, uploaded_by)
+    fields = file_facts.fill_new_asset(asset, fileobj, fields)  # the file's title, tags… where none were sent
+    analysis.analyse_original(asset, inspection.preview, orientation=facts.orientation)
     fileobj.seek(0)
     try:
         stored_name = originals_storage().save(
@@ -126,6 +133,10 @@ def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, upl
         copyright=fields.copyright or facts.exif.get("copyright", ""),
         focal_x=fields.focal_x,
         focal_y=fields.focal_y,
+        licence=fields.licence,
+        licence_detail=fields.licence_detail,
+        usage_terms=fields.usage_terms,
+        rights_expire_on=fields.rights_expire_on,
         original_filename=display_name,
         content_type=facts.content_type,
         format=facts.format,

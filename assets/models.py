@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
 from assets.egress import redact
 from dam.storage import originals_storage
 
 DEFAULT_COLLECTION_NAME = "Library"
+_UNLOADED = object()  # a deferred field: what it was is unknown, so a save does not compare it
 
 
 class Tag(models.Model):
@@ -80,6 +86,9 @@ class Collection(MP_Node):
 
 
 class AssetQuerySet(models.QuerySet["Asset"]):
+    """Rows come without ``search_document`` (deferred): it is the database's, written by triggers
+    (assets migration full_text_search), read only inside search queries, never by Python."""
+
     def ready(self) -> AssetQuerySet:
         return self.filter(status=Asset.Status.READY)
 
@@ -87,10 +96,45 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         """Everything a list page or a URL builder needs, in a constant number of queries."""
         return self.select_related("collection").prefetch_related("tags")
 
+    def with_rights(self, status: str) -> AssetQuerySet:
+        """``expired``, ``expiring``, ``valid``, ``unknown`` (as ``rights_status``), or ``no_expiry``."""
+        today, days = rights_window()
+        soon = today + timedelta(days=days)
+        return self.filter({
+            RightsStatus.EXPIRED: Q(rights_expire_on__lte=today),
+            RightsStatus.EXPIRING: Q(rights_expire_on__gt=today, rights_expire_on__lte=soon),
+            RightsStatus.VALID: Q(rights_expire_on__gt=soon) | Q(rights_expire_on__isnull=True) & ~Q(licence=""),
+            RightsStatus.UNKNOWN: Q(rights_expire_on__isnull=True, licence=""),
+            "no_expiry": Q(rights_expire_on__isnull=True),
+        }[status])  # fmt: skip
+
     def in_collection(self, collection: Collection, *, descendants: bool = False) -> AssetQuerySet:
         if descendants:
             return self.filter(collection__path__startswith=collection.path)
         return self.filter(collection=collection)
+
+    def with_usage_count(self) -> AssetQuerySet:
+        """``usage_count`` on each row: a correlated subquery on the (asset, external_id) index, in
+        the list's own query (no query per asset; PostgreSQL evaluates it only for the rows of
+        the page)."""
+        counted = (
+            AssetUsage.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
+            .annotate(n=Count("pk")).values("n")
+        )  # fmt: skip
+        return self.annotate(usage_count=Coalesce(Subquery(counted), 0))
+
+    def used(self, used: bool = True) -> AssetQuerySet:
+        """Assets the consuming app says it uses somewhere (or, ``used=False``, nowhere)."""
+        in_use = Exists(AssetUsage.objects.filter(asset=OuterRef("pk")))
+        return self.filter(in_use if used else ~in_use)
+
+
+_AssetManagerBase = models.Manager.from_queryset(AssetQuerySet)
+
+
+class AssetManager(_AssetManagerBase):
+    def get_queryset(self) -> AssetQuerySet:  # type: ignore[override]  # stubs: a plain QuerySet
+        return AssetQuerySet(self.model, using=self._db).defer("search_document")
 
 
 _unit = [MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -132,6 +176,32 @@ class Original(models.Model):
     has_icc = models.BooleanField(default=False, editable=False)
     has_alpha = models.BooleanField(default=False, editable=False)
     exif = models.JSONField(default=dict, blank=True, editable=False)
+    # What the file says about itself (XMP, IPTC, EXIF; assets/embedded.py), read once when it
+    # arrives: {"title", "description", "creator", "credit", "copyright", "keywords", "taken_at",
+    # "camera_make", "camera_model", "lens", "orientation", "gps" (only with DAM_STORE_GPS),
+    # "sources", "notes"}, the fields found only. NULL: never read (`backfill_metadata` reads it).
+    embedded = models.JSONField(null=True, blank=True, default=dict, editable=False)
+    taken_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the picture was taken, from the file (a time without an offset is read as UTC).",
+    )  # fmt: skip
+    # What the file looks like (assets/analysis.py): derived from its pixels, so a kept version
+    # keeps its own. Empty/null for files ingested before they were computed.
+    placeholder = models.CharField(
+        max_length=64, blank=True, default="", editable=False, help_text="BlurHash"
+    )
+    dominant_color = models.CharField(
+        max_length=7, blank=True, default="", editable=False, help_text="#rrggbb"
+    )
+    perceptual_hash = models.BigIntegerField(null=True, blank=True, editable=False,
+                                             help_text="64-bit dHash, stored signed")  # fmt: skip
+    # The hash's four 16-bit bands, for the near-duplicate lookup (assets/similar.py).
+    phash_0 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    phash_1 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    phash_2 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    phash_3 = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    auto_focal_x = models.FloatField(null=True, blank=True, editable=False, validators=_unit)
+    auto_focal_y = models.FloatField(null=True, blank=True, editable=False, validators=_unit)
 
     class Meta:
         abstract = True
@@ -145,6 +215,42 @@ class Original(models.Model):
             # The file by name: a FieldFile object moved between instances would be shared by both.
             value = self.file.name if name == "file" else getattr(self, name)
             setattr(other, name, value)
+
+
+class Licence(models.TextChoices):
+    """Under what terms an asset may be used. Blank: unknown."""
+
+    ALL_RIGHTS_RESERVED = "all_rights_reserved", "All rights reserved"
+    CC_BY = "cc_by", "CC BY"
+    CC_BY_SA = "cc_by_sa", "CC BY-SA"
+    CC_BY_ND = "cc_by_nd", "CC BY-ND"
+    CC0 = "cc0", "CC0"
+    PUBLIC_DOMAIN = "public_domain", "Public domain"
+    EDITORIAL_ONLY = "editorial_only", "Editorial use only"
+    AGENCY = "agency", "Agency / stock"
+    OTHER = "other", "Other"
+
+
+class RightsStatus(models.TextChoices):
+    VALID = "valid"  # a licence and no expiry, or an expiry past the window
+    EXPIRING = "expiring"  # the rights end within DAM_RIGHTS_EXPIRING_DAYS
+    EXPIRED = "expired"  # the rights ended: the expiry date is today or earlier
+    UNKNOWN = "unknown"  # neither a licence nor an expiry date
+
+
+def rights_status(licence: str, expires_on: date | None, today: date, window_days: int) -> RightsStatus:
+    """The rights end *on* their expiry date: from that day the asset may no longer be used."""
+    if expires_on is None:
+        return RightsStatus.VALID if licence else RightsStatus.UNKNOWN
+    if expires_on <= today:
+        return RightsStatus.EXPIRED
+    if expires_on <= today + timedelta(days=window_days):
+        return RightsStatus.EXPIRING
+    return RightsStatus.VALID
+
+
+def rights_window() -> tuple[date, int]:
+    return timezone.localdate(), settings.DAM_RIGHTS_EXPIRING_DAYS
 
 
 class Asset(Original):
@@ -169,6 +275,18 @@ class Asset(Original):
         help_text="Every asset is in exactly one collection.",
     )  # fmt: skip
 
+    licence = models.CharField(max_length=24, choices=Licence.choices, blank=True,
+                               help_text="Blank: unknown.")  # fmt: skip
+    licence_detail = models.CharField(
+        max_length=255, blank=True, help_text="E.g. the agency and contract, or the licence's version."
+    )
+    usage_terms = models.TextField(blank=True, help_text="What the licence allows, in words.")
+    rights_expire_on = models.DateField(
+        null=True, blank=True, db_index=True, help_text="The day the rights end; empty: they do not."
+    )
+    # When `notify_rights_expiring` announced the current expiry date; cleared when it changes.
+    rights_expiry_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     focal_x = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = left, 1 = right")
     focal_y = models.FloatField(null=True, blank=True, validators=_unit, help_text="0 = top, 1 = bottom")
 
@@ -179,12 +297,25 @@ class Asset(Original):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
+    # PostgreSQL's full-text document (title A, tags and alt text B, caption and credit C, file name
+    # D), kept current by triggers on this table, the tags' through table and Tag renames
+    # (migration full_text_search); unused (NULL) on SQLite. See assets/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
-    objects = AssetQuerySet.as_manager()
+    objects = AssetManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["-created_at", "-id"], name="asset_newest")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="asset_newest"),
+            # Covering (PostgreSQL): the near-duplicate lookup reads only these indexes (assets/similar.py).
+            *(
+                models.Index(
+                    fields=[f"phash_{band}"], include=["perceptual_hash", "id"], name=f"asset_phash_{band}"
+                )
+                for band in range(4)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="asset_focal_point_both_or_neither_in_unit_square",
@@ -199,13 +330,36 @@ class Asset(Original):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.collection_id is None:
             self.collection = Collection.default()
+        loaded = getattr(self, "_loaded_expiry", _UNLOADED)
+        if loaded is not _UNLOADED and loaded != self.rights_expire_on:
+            self.rights_expiry_notified_at = None  # a new expiry date is announced again
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "rights_expiry_notified_at"}
         super().save(*args, **kwargs)
+        self._loaded_expiry = self.rights_expire_on
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Asset:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_expiry = instance.__dict__.get("rights_expire_on", _UNLOADED)
+        return instance
+
+    @property
+    def rights_status(self) -> RightsStatus:
+        return rights_status(self.licence, self.rights_expire_on, *rights_window())
 
     @property
     def focal_point(self) -> tuple[float, float] | None:
-        if self.focal_x is None or self.focal_y is None:
-            return None
-        return (self.focal_x, self.focal_y)
+        """Where ``fill`` crops centre: the editor's point, else the automatic one (unless
+        ``DAM_AUTO_FOCAL_POINT`` is off), else None (the centre)."""
+        return effective_focal_point(self.focal_x, self.focal_y, self.auto_focal_x, self.auto_focal_y)
+
+    @property
+    def focal_point_source(self) -> str | None:
+        """``editor``, ``auto`` or None: whose point ``focal_point`` is."""
+        if self.focal_x is not None and self.focal_y is not None:
+            return "editor"
+        return "auto" if self.focal_point is not None else None
 
     @staticmethod
     def storage_key(asset_id: uuid.UUID, extension: str, *, replacement: bool = False) -> str:
@@ -213,6 +367,17 @@ class Asset(Original):
         gets a fresh suffix, so no file (nor a kept version) is ever overwritten."""
         suffix = f"-{secrets.token_hex(6)}" if replacement else ""
         return f"{asset_id.hex[:2]}/{asset_id}{suffix}.{extension}"
+
+
+def effective_focal_point(
+    fx: float | None, fy: float | None, auto_x: float | None, auto_y: float | None
+) -> tuple[float, float] | None:
+    """The one rule, also for raw rows (the rendition hit query): editor's, else automatic."""
+    if fx is not None and fy is not None:
+        return (fx, fy)
+    if auto_x is not None and auto_y is not None and settings.DAM_AUTO_FOCAL_POINT:
+        return (auto_x, auto_y)
+    return None
 
 
 class AssetVersion(Original):
@@ -233,6 +398,79 @@ class AssetVersion(Original):
 
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.sha256[:12]})"
+
+
+# An external id is one path segment of the usages API (``PUT assets/{id}/usages/{external_id}``):
+# characters that need no escaping in a URL path and none a proxy might normalise ("/", "%", ".."
+# alone are the risky ones; "/" is refused, "." is allowed but an id of dots only is not).
+EXTERNAL_ID_MAX_LENGTH = 255
+EXTERNAL_ID_PATTERN = r"[A-Za-z0-9._:-]+"
+EXTERNAL_ID_RULE = (
+    f"1–{EXTERNAL_ID_MAX_LENGTH} characters: letters A–Z and a–z, digits, and . _ : - "
+    "(not only dots), e.g. “article:4711”."
+)
+USAGE_URL_MAX_LENGTH = 2000
+USAGE_LABEL_MAX_LENGTH = 255
+
+
+def valid_external_id(value: str) -> bool:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= EXTERNAL_ID_MAX_LENGTH
+        and re.fullmatch(EXTERNAL_ID_PATTERN, value, flags=re.ASCII) is not None
+        and value.strip(".") != ""
+    )
+
+
+def validate_external_id(value: str) -> None:
+    if not valid_external_id(value):
+        raise ValidationError(f"An external id is {EXTERNAL_ID_RULE}", code="invalid_external_id")
+
+
+class AssetUsage(models.Model):
+    """Where the consuming app shows an asset (an article, a page, a product), as it told dam:
+    one row per (asset, the app's own id for the place). Deleted with the asset."""
+
+    # No index of its own: the unique (asset, external_id) index serves lookups by asset.
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usages", db_index=False)
+    external_id = models.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH, validators=[validate_external_id],
+        help_text=f"The consuming app's id for the place: {EXTERNAL_ID_RULE}",
+    )  # fmt: skip
+    url = models.URLField(
+        max_length=USAGE_URL_MAX_LENGTH, validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Where the place is (http or https).",
+    )  # fmt: skip
+    label = models.CharField(max_length=USAGE_LABEL_MAX_LENGTH, blank=True, help_text="What people call it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Who last wrote it: the API key, or a staff user (through the API with a session).
+    updated_by_key = models.ForeignKey(
+        "ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "external_id"], name="asset_usage_external_id_unique"),
+            models.CheckConstraint(
+                name="asset_usage_written_by_a_key_or_a_user",
+                condition=Q(updated_by_key__isnull=True) | Q(updated_by__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.external_id
+
+    @property
+    def written_by(self) -> str:
+        if self.updated_by_key is not None:
+            return str(self.updated_by_key)
+        return str(self.updated_by) if self.updated_by is not None else ""
 
 
 class ApiKey(models.Model):
@@ -341,6 +579,11 @@ class Upload(models.Model):
 WEBHOOK_SECRET_BYTES = 32
 
 
+# How long a rotated-out webhook secret keeps signing deliveries by default (at most a week).
+PREVIOUS_SECRET_OVERLAP = timedelta(hours=24)
+MAX_PREVIOUS_SECRET_OVERLAP = timedelta(days=7)
+
+
 def new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
 
@@ -358,6 +601,7 @@ class WebhookEndpoint(models.Model):
         ASSET_READY = "asset.ready"
         ASSET_FAILED = "asset.failed"
         ASSET_DELETED = "asset.deleted"
+        ASSET_RIGHTS_EXPIRING = "asset.rights_expiring"
 
     TEST_EVENT = "webhook.test"  # sent on request to one endpoint, whatever its events
 
@@ -366,6 +610,11 @@ class WebhookEndpoint(models.Model):
         max_length=128, default=new_webhook_secret, editable=False,
         help_text="Shared secret for the X-Dam-Signature HMAC.",
     )  # fmt: skip
+    previous_secret = models.CharField(
+        max_length=128, blank=True, editable=False,
+        help_text="The secret before the last rotation; it signs too until previous_secret_expires_at.",
+    )  # fmt: skip
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     events = models.JSONField(default=list, help_text="Event names; empty means all events.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -373,10 +622,22 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return redact(self.url)  # str() lands in the admin's history log: no credentials, no query
 
-    def rotate_secret(self) -> str:
+    def rotate_secret(self, *, keep_previous_for: timedelta = PREVIOUS_SECRET_OVERLAP) -> str:
+        """A new secret. Deliveries are signed with the old one too for ``keep_previous_for`` (as
+        Stripe does), so the consuming app can switch without rejecting events meanwhile; zero
+        revokes the old secret at once (the thing to do when it leaked)."""
+        keep = keep_previous_for > timedelta(0)
+        self.previous_secret = self.secret if keep else ""
+        self.previous_secret_expires_at = timezone.now() + keep_previous_for if keep else None
         self.secret = new_webhook_secret()
-        self.save(update_fields=["secret"])
+        self.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
         return self.secret
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery sent at ``now`` is signed with: the current one first."""
+        expires = self.previous_secret_expires_at
+        overlap = self.previous_secret and expires is not None and now < expires
+        return [self.secret, self.previous_secret] if overlap else [self.secret]
 
     def wants(self, event: str) -> bool:
         return self.active and (not self.events or event in self.events)

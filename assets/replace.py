@@ -21,7 +21,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from assets import ingest
+from assets import analysis, file_facts, ingest
 from assets.exceptions import AssetNotFound
 from assets.models import Asset, AssetVersion
 from assets.validators import Inspection, inspect_upload, safe_display_name
@@ -46,6 +46,7 @@ def replace_file(asset_id: Any, fileobj: IO[bytes], *, filename: str, by: Any = 
     if not Asset.objects.filter(pk=asset_id).exists():
         raise AssetNotFound("There is no such asset.")
     inspection = inspect_upload(fileobj, ingest.limits_from_settings())
+    found = file_facts.read(fileobj, inspection.facts.format)
     fileobj.seek(0)
     key = Asset.storage_key(asset_id, inspection.facts.extension, replacement=True)
     try:
@@ -58,7 +59,9 @@ def replace_file(asset_id: Any, fileobj: IO[bytes], *, filename: str, by: Any = 
             asset = Asset.objects.select_for_update().get(pk=asset_id)
             previous = asset.sha256
             _keep_as_version(asset, by)
-            _measured(inspection, filename).copy_original_to(asset)
+            measured = _measured(inspection, filename)
+            file_facts.record(measured, found)  # the file's own metadata; the editors' fields stay
+            measured.copy_original_to(asset)
             asset.file.name = stored
             _commit(asset, previous, by)
     except BaseException:
@@ -116,12 +119,15 @@ def _current_since(asset: Asset) -> Any:
 
 def _measured(inspection: Inspection, filename: str) -> Asset:
     facts = inspection.facts
-    return Asset(
+    measured = Asset(
         original_filename=safe_display_name(filename, fallback=f"upload.{facts.extension}"),
         content_type=facts.content_type, format=facts.format, byte_size=inspection.byte_size,
         width=facts.width, height=facts.height, sha256=inspection.sha256, frame_count=facts.frame_count,
         mode=facts.mode, has_icc=facts.has_icc, has_alpha=facts.has_alpha, exif=facts.exif,
     )  # fmt: skip
+    # Placeholder, colour, hash and automatic focal point of the new file (the editor's point stays).
+    analysis.analyse_original(measured, inspection.preview, orientation=facts.orientation)
+    return measured
 
 
 def _user(by: Any) -> Any:

@@ -24,6 +24,7 @@ def shown_once(
     heading: str,
     secrets: list[tuple[str, str]],
     continue_url: str,
+    note: str = "",
 ) -> TemplateResponse:
     context = {
         **model_admin.admin_site.each_context(request),
@@ -32,6 +33,7 @@ def shown_once(
         "heading": heading,
         "secrets": secrets,
         "continue_url": continue_url,
+        "note": note,
     }
     response = TemplateResponse(request, TEMPLATE, context)
     add_never_cache_headers(response)

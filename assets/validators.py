@@ -14,7 +14,7 @@ from typing import IO
 
 from PIL import Image, ImageFile, JpegImagePlugin
 
-from assets import sandbox, structure
+from assets import analysis, sandbox, structure
 from assets.exceptions import RejectedUpload
 from assets.filenames import safe_display_name
 from assets.metadata import ImageFacts, digest_stream, read_facts, sniff_format
@@ -58,6 +58,7 @@ class Inspection:
     sha256: str
     byte_size: int
     notes: tuple[str, ...] = ()  # what the decoder was not shown (an unusable ICC profile, …)
+    preview: Image.Image | None = None  # the first frame, ≤ 64 px, kept by the decode (assets.analysis)
 
 
 def inspect_upload(fileobj: IO[bytes], limits: Limits) -> Inspection:
@@ -74,8 +75,9 @@ def inspect_upload(fileobj: IO[bytes], limits: Limits) -> Inspection:
     fileobj.seek(0)
     fmt = _check_format(fileobj.read(SNIFF_BYTES), limits)
     layout = _read_structure(fileobj, fmt, limits)
-    facts = _inspect_image(structure.omitting(fileobj, layout), fmt, layout, limits)
-    return Inspection(facts=facts, sha256=digest.sha256, byte_size=digest.byte_size, notes=layout.notes)
+    facts, preview = _inspect_image(structure.omitting(fileobj, layout), fmt, layout, limits)
+    return Inspection(facts=facts, sha256=digest.sha256, byte_size=digest.byte_size, notes=layout.notes,
+                      preview=preview)  # fmt: skip
 
 
 def _check_format(head: bytes, limits: Limits) -> str:
@@ -146,17 +148,20 @@ def _check_total(frames: int, size: tuple[int, int], limits: Limits) -> None:
 # --- header and decode ---------------------------------------------------------------------------
 
 
-def _inspect_image(fileobj: IO[bytes], fmt: str, layout: structure.Structure, limits: Limits) -> ImageFacts:
+def _inspect_image(
+    fileobj: IO[bytes], fmt: str, layout: structure.Structure, limits: Limits
+) -> tuple[ImageFacts, Image.Image | None]:
     image = _open_header(fileobj, fmt, limits)
     with image:
         _check_pixels(image.width, image.height, limits)
         frames = layout.frames or _heif_frames(image, limits)
         facts = read_facts(image, frame_count=frames)
     if _sandboxed(layout, limits):
-        _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
+        decoded = _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
     else:
-        _raise_refusal(decode_fully(fileobj, fmt, frames, scaled=_scalable(layout)))
-    return facts
+        decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout))
+    _raise_refusal(decoded[0])
+    return facts, decoded[1]
 
 
 def _open_header(fileobj: IO[bytes], fmt: str, limits: Limits) -> ImageFile.ImageFile:
@@ -204,10 +209,13 @@ def _sandboxed(layout: structure.Structure, limits: Limits) -> bool:
 
 
 Refusal = tuple[str, str] | None  # (code, message): what a decode in a child can send back
+Decoded = tuple[Refusal, Image.Image | None]  # and the first frame's preview, made from its pixels
 
 
-def decode_fully(fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool) -> Refusal:
-    """Decode every frame (a JPEG at 1/8 scale where that is safe). A refusal, or None."""
+def decode_fully(fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool) -> Decoded:
+    """Decode every frame (a JPEG at 1/8 scale where that is safe). A refusal, or None; and a
+    ≤ 64 px copy of the first frame while its pixels are in memory (``analysis.preview_of``)."""
+    preview = None
     try:
         fileobj.seek(0)
         with Image.open(fileobj, formats=[fmt]) as image:
@@ -217,11 +225,20 @@ def decode_fully(fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool) -> 
             for index in range(frames):
                 image.seek(index)
                 image.load()
+                if index == 0:
+                    preview = _preview(image)
     except MemoryError:
         raise
     except Exception:
-        return ("corrupt_image", "The image is truncated or damaged and cannot be decoded.")
-    return None
+        return (("corrupt_image", "The image is truncated or damaged and cannot be decoded."), None)
+    return (None, preview)
+
+
+def _preview(image: Image.Image) -> Image.Image | None:
+    try:
+        return analysis.preview_of(image)
+    except Exception:  # a mode it cannot handle must not refuse a valid image: no analysis then
+        return None
 
 
 def _at_least_one(edge: int) -> int:
@@ -230,7 +247,7 @@ def _at_least_one(edge: int) -> int:
 
 def _decode_in_sandbox(
     fileobj: IO[bytes], fmt: str, frames: int, layout: structure.Structure, limits: Limits
-) -> None:
+) -> Decoded:
     budget = sandbox.SandboxLimits(
         memory_bytes=limits.max_image_pixels * SANDBOX_BYTES_PER_PIXEL + SANDBOX_BASE_BYTES,
         cpu_seconds=SANDBOX_CPU_SECONDS,
@@ -238,12 +255,11 @@ def _decode_in_sandbox(
     )
     scaled = _scalable(layout)
     try:
-        refusal = sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled), budget)
+        return sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled), budget)
     except sandbox.SandboxFailed as exc:
         raise RejectedUpload(
             f"The image cannot be decoded safely (the decoder {exc.reason}).", code="corrupt_image"
         ) from exc
-    _raise_refusal(refusal)
 
 
 def _raise_refusal(refusal: Refusal) -> None:

@@ -7,6 +7,8 @@ on creation and on rotation, and never editable.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -64,26 +66,43 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     form = WebhookEndpointForm
     list_display = ["__str__", "events", "active", "created_at"]
     inlines = [WebhookDeliveryInline]
-    actions = ["rotate_secrets"]
+    actions = ["rotate_secrets", "revoke_secrets"]
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: str | None = None
                      ) -> HttpResponse:  # fmt: skip
         return self._show_secrets(request, [obj], "Webhook endpoint created")
 
-    @admin.action(description="Rotate the signing secret of the selected endpoints", permissions=["change"])
+    @admin.action(description="Rotate the signing secret (the old one also signs for 24 hours)",
+                  permissions=["change"])  # fmt: skip
     def rotate_secrets(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> HttpResponse:
         endpoints = list(queryset)
         for endpoint in endpoints:
             endpoint.rotate_secret()
-        return self._show_secrets(request, endpoints, "New signing secrets")
+        return self._show_secrets(
+            request, endpoints, "New signing secrets",
+            note="Deliveries are signed with the new and the old secret for 24 hours: put the new one "
+            "in the consuming app within that time.",
+        )  # fmt: skip
+
+    @admin.action(description="Replace the signing secret now (the old one leaked: it stops signing at once)",
+                  permissions=["change"])  # fmt: skip
+    def revoke_secrets(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> HttpResponse:
+        endpoints = list(queryset)
+        for endpoint in endpoints:
+            endpoint.rotate_secret(keep_previous_for=timedelta(0))
+        return self._show_secrets(
+            request, endpoints, "New signing secrets",
+            note="The old secret no longer signs anything: deliveries fail verification in the consuming "
+            "app until it has the new one (failed deliveries are retried).",
+        )  # fmt: skip
 
     def _show_secrets(
-        self, request: HttpRequest, endpoints: list[WebhookEndpoint], title: str
+        self, request: HttpRequest, endpoints: list[WebhookEndpoint], title: str, note: str = ""
     ) -> HttpResponse:
         return shown_once(
             request, self, title=title, heading="Signing secret (X-Dam-Signature)",
             secrets=[(str(e), e.secret) for e in endpoints],
-            continue_url=reverse("admin:assets_webhookendpoint_changelist"),
+            continue_url=reverse("admin:assets_webhookendpoint_changelist"), note=note,
         )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ Signature (Stripe's scheme, documented for Ruby in docs/api.md):
 
     X-Dam-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
 
+For a while after the secret is rotated a second ``v1=`` (the old secret's) follows the first.
 Receivers check the HMAC with a constant-time compare and reject timestamps older than a few
 minutes (replays). ``X-Dam-Event`` names the event, ``X-Dam-Delivery`` is unique per delivery
 (deduplicate on it: a retried delivery keeps its id).
@@ -16,6 +17,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,19 +28,25 @@ from assets.models import WebhookDelivery
 logger = logging.getLogger(__name__)
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def sign(secrets: str | Sequence[str], timestamp: int, body: bytes) -> str:
+    """The X-Dam-Signature header: one ``v1=`` per secret (two while a rotated-out secret still
+    signs); a receiver accepts the delivery when any of them matches its secret."""
+    keys = [secrets] if isinstance(secrets, str) else list(secrets)
+    message = f"{timestamp}.".encode() + body
+    digests = [hmac.new(key.encode(), message, hashlib.sha256).hexdigest() for key in keys]
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])
 
 
 def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: int = 300) -> bool:
-    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    parts = [part.split("=", 1) for part in header.split(",") if "=" in part]
     try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
+        timestamp = int(next(value for name, value in parts if name == "t"))
+    except (StopIteration, ValueError):
         return False
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
-    return abs(now - timestamp) <= tolerance and hmac.compare_digest(expected, parts.get("v1", ""))
+    candidates = [value for name, value in parts if name == "v1"]
+    matched = any(hmac.compare_digest(expected, candidate) for candidate in candidates)
+    return abs(now - timestamp) <= tolerance and matched
 
 
 class DeliveryFailed(Exception):
@@ -61,7 +69,7 @@ def deliver(delivery_id: str) -> WebhookDelivery:
         "User-Agent": "dam-webhooks/1",
         "X-Dam-Event": delivery.event,
         "X-Dam-Delivery": str(delivery.id),
-        "X-Dam-Signature": sign(endpoint.secret, int(time.time()), body),
+        "X-Dam-Signature": sign(endpoint.signing_secrets(timezone.now()), int(time.time()), body),
     }
     delivery.attempts += 1
     try:

@@ -17,6 +17,8 @@ measurement: dam's figure, its reference from this run, the ratio, the target, P
 7. memory: a 50 MP JPEG → 400 px in a fresh gunicorn worker vs Pillow in its own process;
 8. (PostgreSQL) the API list at 100,000 assets vs a bare view, and the library page (bench/library.py);
 9. (not with ``--quick``) the worst cases at the default limits vs README's bounds (bench/limits.py).
+10. image analysis per upload and the near-duplicate lookup (bench/analysis.py), and search at
+    100,000 assets on PostgreSQL (bench/search.py).
 
 ``--quick`` runs fewer repetitions (about a minute and a half). Images are made here (nothing is
 downloaded or committed) and cached in bench/.cache/.
@@ -657,6 +659,8 @@ def main() -> None:
     QUICK = args.quick
     import PIL
 
+    from bench import analysis, search
+
     paths = make_images()
     with tempfile.TemporaryDirectory(prefix="dam-bench-") as tmp:
         var_dir = Path(tmp) / "var"
@@ -701,8 +705,10 @@ def main() -> None:
             memo_off.stop()
         bench_memory(paths, var_dir, assets["photo-50mp.jpg"], assets["photo-4mp.jpg"])
         bench_eager(paths, var_dir)
+    analysis.run_in_subprocess()  # image analysis per upload, near-duplicate lookup at 100,000 (bench/analysis.py)
     if not args.no_library:
         bench_library()
+        search.run_in_subprocess()  # q=, tag= and the admin's search at 100,000 assets, on PostgreSQL (bench/search.py)
     if not QUICK:
         from bench import limits
 

@@ -89,7 +89,7 @@ def _errors(detail: Any) -> Any:
 # problem in the request has it, so clients need not dig into ``errors`` for the common case.
 # Django's and DRF's own validation codes (``invalid_choice``, ``null_characters_not_allowed``,
 # ``min_length``…) and any mix of problems are ``invalid``: those codes are not part of the API.
-FIELD_CODES = frozenset({"invalid_spec", "unsupported_format"})
+FIELD_CODES = frozenset({"invalid_spec", "unsupported_format", "invalid_external_id", "invalid_rights"})
 
 
 def _validation_code(detail: Any) -> str | None:
@@ -152,7 +152,7 @@ class NewestFirstCursorPagination(CursorPagination):
             if (
                 cursor is not None
                 and cursor.position is not None
-                and parse_datetime(str(cursor.position)) is None
+                and not self.valid_position(cursor.position)
             ):
                 raise ValueError(cursor.position)
         except (exceptions.NotFound, ValueError) as exc:
@@ -160,6 +160,10 @@ class NewestFirstCursorPagination(CursorPagination):
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from exc
         return cursor
+
+    def valid_position(self, position: object) -> bool:
+        """Whether a cursor's position is a value of the first ordering field (a date-time here)."""
+        return parse_datetime(str(position)) is not None
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         # page_size is documented (and validated) by the FilterSet with the other parameters.

@@ -175,6 +175,10 @@ DAM_MAX_FRAMES = env.int("DAM_MAX_FRAMES", default=1000)
 # Which validation decodes run in a resource-limited child process: off, rare (lossless and
 # arithmetic JPEG: decoder paths outside the mainstream), all (+~8 ms per upload).
 DAM_DECODE_SANDBOX = env.str("DAM_DECODE_SANDBOX", default="rare")
+# Embedded metadata (XMP, IPTC, EXIF) is read at ingest; a GPS position is kept only when this is on.
+DAM_STORE_GPS = env.bool("DAM_STORE_GPS", default=False)
+# Rights ending within this many days are "expiring" (API `rights.status`, admin filters, notices).
+DAM_RIGHTS_EXPIRING_DAYS = env.int("DAM_RIGHTS_EXPIRING_DAYS", default=30)
 DAM_ALLOWED_FORMATS = env.list("DAM_ALLOWED_FORMATS", default=["JPEG", "PNG", "GIF", "WEBP", "AVIF", "HEIF"])
 # Django keeps uploads above this in a temp file, so a 50 MB upload is never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -202,6 +206,11 @@ DAM_RENDER_LEASE_SECONDS = env.float("DAM_RENDER_LEASE_SECONDS", default=60.0)
 DAM_MAX_ANIMATION_PIXELS = env.int("DAM_MAX_ANIMATION_PIXELS", default=50_000_000)
 # Per-process memo of warm hits (immutable facts), so repeats skip the database. 0 disables.
 DAM_HIT_CACHE_SECONDS = env.float("DAM_HIT_CACHE_SECONDS", default=60.0)
+# Fill crops centre on the point ingest found (assets/analysis.py) when the editor set none.
+DAM_AUTO_FOCAL_POINT = env.bool("DAM_AUTO_FOCAL_POINT", default=True)
+# Near-duplicates: the largest dHash distance (of 64 bits) that counts as "looks like" (0–11; up to
+# 7 the lookup probes each band within 1 bit, 8–11 within 2: about 8× the candidates).
+DAM_SIMILAR_MAX_DISTANCE = env.int("DAM_SIMILAR_MAX_DISTANCE", default=7)
 # "redirect": 302 to the storage/CDN URL. "proxy": stream the bytes (put a CDN in front).
 DAM_DELIVERY = env.str("DAM_DELIVERY", default="redirect" if DAM_STORAGE == "s3" else "proxy")
 # HMAC keys for ad-hoc rendition URLs; the first signs, all verify (rotation).
@@ -257,6 +266,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # An asset's status appears in two components (Asset, AssetCreated): name its enum once.
+    "ENUM_NAME_OVERRIDES": {"AssetStatusEnum": "assets.models.Asset.Status"},
 }
 
 # --- background work (Celery) ------------------------------------------------------------------

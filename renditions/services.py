@@ -27,7 +27,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from assets.exceptions import SourceMissing
-from assets.models import Asset
+from assets.models import Asset, effective_focal_point
 from dam.storage import originals_storage, renditions_storage
 from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
@@ -270,7 +270,7 @@ class HitCache:
 # What a render needs of the asset (``Target``, the fetch, the row): read by the delivery's one
 # query. The other columns stay deferred (loaded only if something asks, which the path does not).
 RENDER_FIELDS = ("id", "file", "format", "width", "height", "sha256", "frame_count", "has_alpha",
-                 "focal_x", "focal_y", "mode", "has_icc")  # fmt: skip
+                 "focal_x", "focal_y", "auto_focal_x", "auto_focal_y", "mode", "has_icc")  # fmt: skip
 SPEC_FIELDS = ("id", "name", "spec", "description", "eager", "created_at", "updated_at")
 
 
@@ -363,10 +363,11 @@ def _query(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: str) -
     storage_name, content_type, byte_size = row[:3]
     if storage_name is not None and (not named or spec_values[0] is not None):
         # A hit: checked from the raw columns, no model built (the warm path's cost is Python).
-        fx, fy = values[asset_cols.index["focal_x"]], values[asset_cols.index["focal_y"]]
+        column = asset_cols.index
+        focal = effective_focal_point(values[column["focal_x"]], values[column["focal_y"]],
+                                      values[column["auto_focal_x"]], values[column["auto_focal_y"]])  # fmt: skip
         text = spec_values[spec_cols.index["spec"]] if named else spec
-        current = rendition_key(text, checksum=values[asset_cols.index["sha256"]],
-                                focal_point=None if fx is None or fy is None else (fx, fy))  # fmt: skip
+        current = rendition_key(text, checksum=values[column["sha256"]], focal_point=focal)
         if filename.startswith(current):
             return Lookup(hit=Stored(filename, storage_name, content_type, byte_size))
     asset: Asset = asset_cols.build(Asset, values, connection)

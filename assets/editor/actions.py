@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
 from assets import outbox
+from assets.editor import usages
 from assets.ingest import parse_tags
 from assets.models import Asset, AssetVersion, Collection, Tag
 from renditions.models import Rendition, RenditionSpec
@@ -67,6 +68,7 @@ class RightsForm(forms.Form):
 def confirm(
     modeladmin: Any, request: HttpRequest, queryset: QuerySet[Asset], *, title: str, explain: list[str],
     form: forms.Form | None = None, apply: Callable[[], str] | None = None, button: str = "Apply",
+    usage_warning: usages.UsageWarning | None = None,
 ) -> TemplateResponse | None:  # fmt: skip
     """The confirmation page, or (after "Apply" with a valid form) the change and a message."""
     if request.POST.get(APPLY) and (form is None or form.is_valid()):
@@ -79,7 +81,7 @@ def confirm(
         "opts": modeladmin.model._meta, "title": title, "explain": explain, "form": form, "button": button,
         "count": count, "named": list(queryset.order_by()[:LISTED]), "more": max(0, count - LISTED),
         "action": request.POST.get("action", ""), "select_across": request.POST.get("select_across", "0"),
-        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME), "usage_warning": usage_warning,
     }  # fmt: skip
     return TemplateResponse(request, "admin/assets/asset/bulk_confirmation.html", context)
 
@@ -201,7 +203,8 @@ def delete_assets(
     )
     originals = queryset.aggregate(bytes=Sum("byte_size"))["bytes"] or 0
     total = originals + (renditions["bytes"] or 0) + (versions["bytes"] or 0)
-    return confirm(modeladmin, request, queryset, title="Delete assets", apply=apply, button="Yes, delete", explain=[
+    return confirm(modeladmin, request, queryset, title="Delete assets", apply=apply, button="Yes, delete",
+                   usage_warning=usages.warning(queryset, name_assets=True), explain=[
         f"The originals ({_size(originals)}), {_count(renditions['n'] or 0, 'rendition file', 'rendition files')} "
         f"({_size(renditions['bytes'] or 0)}) and {_count(versions['n'] or 0, 'kept earlier version', 'kept earlier versions')} "
         f"({_size(versions['bytes'] or 0)}) leave storage: {_size(total)} in all.",

@@ -16,15 +16,35 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.html import escape
 
+from assets import similar
 from assets.models import Asset, format_label
 from assets.replace import replace_file, restore_version
 from dam.errors import DamError
 from renditions import pipeline, services
 from renditions.exceptions import RenderFailed
 from renditions.models import Rendition, RenditionSpec
+from renditions.specs import Spec
 from renditions.tasks import generate_eager
 
 RATIO_TOLERANCE = 0.01  # renditions whose width/height differ less than this share one srcset
+SIMILAR_THUMB = Spec.parse("fit-120x120|format-webp")  # the library table's thumbnail: one cached file
+
+
+@dataclass
+class SimilarAsset:
+    asset: Asset
+    distance: int
+    thumb: str
+    url: str
+
+
+def similar_assets(asset: Asset) -> list[SimilarAsset]:
+    """Near-duplicates (DAM_SIMILAR_MAX_DISTANCE), closest first: three queries, no storage call."""
+    found = similar.similar_to(asset)
+    by_id = {a.pk: a for a in Asset.objects.filter(pk__in=[m.asset_id for m in found])}
+    return [SimilarAsset(by_id[m.asset_id], m.distance, services.adhoc_url(by_id[m.asset_id], SIMILAR_THUMB),
+                         reverse("admin:assets_asset_change", args=[m.asset_id]))
+            for m in found if m.asset_id in by_id]  # fmt: skip
 
 
 @dataclass

@@ -7,7 +7,8 @@ Django's admin runs ``SELECT COUNT(*)`` on every page; on PostgreSQL that reads 
   (``COUNT(*)`` over a ``LIMIT`` subquery stops early);
 * past it, an unfiltered list uses PostgreSQL's own statistics (``pg_class.reltuples``, kept by
   autovacuum/ANALYZE) and a filtered one the planner's row estimate (``EXPLAIN``), and the page
-  says "about N".
+  says "about N"; a filtered list the planner expects to be far past it (a common search word) is
+  not counted at all.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.functional import cached_property
 # Counting this many index entries costs a few milliseconds; beyond it an estimate is good enough
 # to say how many pages there are (editors search or filter rather than page to 400).
 EXACT_COUNT_LIMIT = 10_000
+CERTAINLY_LARGE = 2  # a filtered list the planner expects to be this many times the limit is not counted
 
 
 class EstimatedCountPaginator(Paginator):
@@ -30,7 +32,10 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset: QuerySet[Any] = self.object_list.order_by()  # type: ignore[attr-defined]
+        # Only the key: a ranked search's annotation (ts_rank per row) is no part of a count.
+        queryset: QuerySet[Any] = self.object_list.order_by().values("pk")  # type: ignore[attr-defined]
+        if queryset.query.is_empty():
+            return 0  # a search with nothing to look for (only punctuation): no query at all
         if connections[queryset.db].vendor != "postgresql":
             return queryset.count()  # SQLite (the embedded default) holds small libraries
         if not queryset.query.where:
@@ -38,6 +43,11 @@ class EstimatedCountPaginator(Paginator):
             if statistics > EXACT_COUNT_LIMIT:
                 self.estimated = True
                 return statistics
+        if (planned := _planner_estimate(queryset)) > CERTAINLY_LARGE * EXACT_COUNT_LIMIT:
+            # Far past the limit by the planner's statistics (a common search word: 50,000
+            # matches): counting 10,000 of them would read 10,000 rows for an "about N" anyway.
+            self.estimated = True
+            return planned
         exact = queryset[: EXACT_COUNT_LIMIT + 1].count()
         if exact <= EXACT_COUNT_LIMIT:
             return exact

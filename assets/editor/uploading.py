@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from treebeard.forms import TreeNodeChoiceField
 
-from assets import uploads
+from assets import similar, uploads
 from assets.ingest import AssetFields, parse_tags
 from assets.models import Asset, Collection, Upload
 from dam.errors import DamError
@@ -141,8 +141,19 @@ def complete(request: HttpRequest, upload_id: str) -> JsonResponse:
         return refusal(exc)
     twin = Asset.objects.filter(sha256=asset.sha256).exclude(pk=asset.pk).order_by("created_at").first()
     return JsonResponse(
-        {"asset": asset_summary(asset), "duplicate": asset_summary(twin) if twin else None}, status=201
-    )
+        {"asset": asset_summary(asset), "duplicate": asset_summary(twin) if twin else None,
+         "similar": lookalike(asset, twin)}, status=201,
+    )  # fmt: skip
+
+
+def lookalike(asset: Asset, twin: Asset | None) -> dict[str, Any] | None:
+    """The closest near-duplicate other than a byte-identical twin (already said), or None."""
+    for match in similar.similar_to(asset, limit=2):
+        if twin is None or match.asset_id != twin.pk:
+            found = Asset.objects.filter(pk=match.asset_id).first()
+            if found is not None:
+                return {**asset_summary(found), "distance": match.distance}
+    return None
 
 
 def _form_data(request: HttpRequest) -> dict[str, Any]:

@@ -158,7 +158,7 @@ def test_multipart_create(api: APIClient, storage) -> None:
         480,
     )
     assert body["tags"] == ["news", "sea"]
-    assert body["focal_point"] == {"x": 0.25, "y": 0.75}
+    assert body["focal_point"] == {"x": 0.25, "y": 0.75, "source": "editor"}
     assert body["content_type"] == "image/jpeg" and len(body["checksum"]) == 64
     assert body["created_at"].endswith("Z")
     thumb = body["renditions"]["thumb"]
@@ -220,7 +220,9 @@ def test_detail_update_and_delete(api: APIClient, make_asset, storage, settings)
     )
     assert response.status_code == 200, response.content
     after = response.json()
-    assert (after["title"], after["tags"], after["focal_point"]) == ("New", ["x"], {"x": 0.1, "y": 0.2})
+    assert (after["title"], after["tags"], after["focal_point"]) == (
+        "New", ["x"], {"x": 0.1, "y": 0.2, "source": "editor"}
+    )  # fmt: skip
     assert after["renditions"]["thumb"]["url"] != before["renditions"]["thumb"]["url"]  # fill: crops
     # every other URL stays, and the file already made behind it is still the one served
     for name in ("small", "medium", "large"):

@@ -35,11 +35,17 @@ HOOKS = "/api/v1/webhook-endpoints/"
 ENDPOINTS: dict[str, tuple[str, str, Any]] = {
     "list assets": ("get", "/api/v1/assets/", None),
     "read an asset": ("get", "/api/v1/assets/{asset}/", None),
+    "find similar assets": ("get", "/api/v1/assets/{asset}/similar/", None),
     "list rendition specs": ("get", "/api/v1/rendition-specs/", None),
     "upload (multipart)": ("post", "/api/v1/assets/", "multipart"),
     "edit an asset": ("patch", "/api/v1/assets/{asset}/", {"title": "New"}),
     "delete an asset": ("delete", "/api/v1/assets/{asset}/", None),
     "sign URLs": ("post", "/api/v1/assets/{asset}/urls/", {"specs": ["width-10"]}),
+    "list usages": ("get", "/api/v1/assets/{asset}/usages/", None),
+    "read a usage": ("get", "/api/v1/assets/{asset}/usages/article:1", None),
+    "add a usage": ("put", "/api/v1/assets/{asset}/usages/article:2", {"url": "https://app.example/a/2"}),
+    "replace a usage": ("put", "/api/v1/assets/{asset}/usages/article:1", {"url": "https://app.example/a/1b"}),
+    "remove a usage": ("delete", "/api/v1/assets/{asset}/usages/article:1", None),
     "start a direct upload": ("post", "/api/v1/uploads/", {"filename": "a.jpg", "content_type": "image/jpeg", "byte_size": 10}),
     "read a direct upload": ("get", "/api/v1/uploads/{upload}/", None),
     "complete a direct upload": ("post", "/api/v1/uploads/{upload}/complete/", {}),
@@ -57,11 +63,18 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     #                            no-perm  view-only  full  read-only key  read-write key
     "list assets":               (403,    200,       200,  200,           200),
     "read an asset":             (403,    200,       200,  200,           200),
+    "find similar assets":       (403,    200,       200,  200,           200),
     "list rendition specs":      (403,    200,       200,  200,           200),
     "upload (multipart)":        (403,    403,       201,  403,           201),
     "edit an asset":             (403,    403,       200,  403,           200),
     "delete an asset":           (403,    403,       204,  403,           204),
     "sign URLs":                 (403,    403,       200,  403,           200),
+    # usages: reading needs view_asset; writing them is changing the asset (change_asset)
+    "list usages":               (403,    200,       200,  200,           200),
+    "read a usage":              (403,    200,       200,  200,           200),
+    "add a usage":               (403,    403,       201,  403,           201),
+    "replace a usage":           (403,    403,       200,  403,           200),
+    "remove a usage":            (403,    403,       204,  403,           204),
     "start a direct upload":     (403,    403,       201,  403,           201),
     # part of adding an asset: a session needs add_asset; a key may read its own upload
     "read a direct upload":      (403,    403,       200,  200,           200),
@@ -145,6 +158,7 @@ def test_every_endpoint_for_every_caller(endpoint: str, caller_kind: str, expect
         url="http://127.0.0.1:9/hooks", secret="whsec_x", events=["asset.ready"]
     )
     delivery = WebhookDelivery.objects.create(endpoint=hook, event="asset.ready", payload={"data": {}})
+    asset.usages.create(external_id="article:1", url="https://app.example/a/1", label="Article 1")
     path = path.format(asset=asset.id, upload=own_upload(caller).id if "{upload}" in path else "",
                        endpoint=hook.pk, delivery=delivery.pk)  # fmt: skip
     if body == "multipart":
@@ -161,6 +175,10 @@ def test_every_endpoint_for_every_caller(endpoint: str, caller_kind: str, expect
     refused_write = expected == 403 and method != "get"
     if refused_write and endpoint in ("edit an asset", "delete an asset"):
         assert Asset.objects.get(pk=asset.pk).title == asset.title  # nothing changed
+    if refused_write and "usage" in endpoint:
+        assert list(asset.usages.values_list("external_id", "url")) == [
+            ("article:1", "https://app.example/a/1")
+        ]
 
 
 def test_a_superuser_needs_no_explicit_permission() -> None:

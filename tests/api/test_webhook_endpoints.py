@@ -7,9 +7,11 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assets import webhooks
@@ -127,19 +129,56 @@ def test_redelivery_is_a_new_delivery_of_the_same_event(api: APIClient, receiver
     assert [row["id"] for row in failed] == [first["id"]]
 
 
-def test_rotating_the_secret_shows_the_new_one_once_and_signs_with_it(
+def test_rotating_the_secret_shows_the_new_one_once_and_both_sign_for_a_day(
     api: APIClient, receiver: Receiver
 ) -> None:
+    # given an endpoint whose consuming app still has the first secret
     endpoint = register(api, receiver.url)
+    # when the secret is rotated
     rotated = api.post(f"{BASE}{endpoint['id']}/rotate-secret/")
     assert rotated.status_code == 200 and rotated["Cache-Control"] == "no-store"
     secret = rotated.json()["secret"]
     assert secret != endpoint["secret"] and "secret" not in api.get(f"{BASE}{endpoint['id']}/").json()
+    expires = datetime.fromisoformat(rotated.json()["previous_secret_expires_at"].replace("Z", "+00:00"))
+    assert timedelta(hours=23, minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=24)
+    # then deliveries verify with the new secret and, for now, with the old one too
     api.post(f"{BASE}{endpoint['id']}/test/")
     receiver.wait_for(lambda: len(receiver.accepted) == 1)
     headers, body = receiver.accepted[0]
+    assert headers["x-dam-signature"].count("v1=") == 2
+    assert webhooks.verify(secret, headers["x-dam-signature"], body, now=time.time())
+    assert webhooks.verify(endpoint["secret"], headers["x-dam-signature"], body, now=time.time())
+    assert not webhooks.verify("whsec_other", headers["x-dam-signature"], body, now=time.time())
+    # when the overlap is over, only the new secret signs
+    WebhookEndpoint.objects.filter(pk=endpoint["id"]).update(previous_secret_expires_at=timezone.now())
+    api.post(f"{BASE}{endpoint['id']}/test/")
+    receiver.wait_for(lambda: len(receiver.accepted) == 2)
+    headers, body = receiver.accepted[1]
+    assert headers["x-dam-signature"].count("v1=") == 1
     assert webhooks.verify(secret, headers["x-dam-signature"], body, now=time.time())
     assert not webhooks.verify(endpoint["secret"], headers["x-dam-signature"], body, now=time.time())
+
+
+def test_a_leaked_secret_is_revoked_at_once(api: APIClient, receiver: Receiver) -> None:
+    endpoint = register(api, receiver.url)
+    rotated = api.post(f"{BASE}{endpoint['id']}/rotate-secret/", {"expire_previous_in": 0}, format="json")
+    assert rotated.status_code == 200 and rotated.json()["previous_secret_expires_at"] is None
+    api.post(f"{BASE}{endpoint['id']}/test/")
+    receiver.wait_for(lambda: len(receiver.accepted) == 1)
+    headers, body = receiver.accepted[0]
+    assert webhooks.verify(rotated.json()["secret"], headers["x-dam-signature"], body, now=time.time())
+    assert not webhooks.verify(endpoint["secret"], headers["x-dam-signature"], body, now=time.time())
+
+
+@pytest.mark.parametrize("value", [-1, 7 * 86400 + 1, "soon"])
+def test_the_overlap_is_validated(api: APIClient, receiver: Receiver, value: object) -> None:
+    endpoint = register(api, receiver.url)
+    response = api.post(
+        f"{BASE}{endpoint['id']}/rotate-secret/", {"expire_previous_in": value}, format="json"
+    )
+    assert_problem(response, 400, "invalid")
+    assert "expire_previous_in" in response.json()["errors"]
+    assert WebhookEndpoint.objects.get(pk=endpoint["id"]).secret == endpoint["secret"]  # unchanged
 
 
 def test_update_and_delete(api: APIClient, receiver: Receiver) -> None:

@@ -123,7 +123,9 @@ def test_the_library_never_counts_the_whole_table(admin_client, django_assert_nu
 
     with CaptureQueriesContext(connection) as queries:
         admin_client.get(LIBRARY)
-    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    # Counts of the assets table (the page's "used ×N" markers count usages of its rows only).
+    counts = [q["sql"] for q in queries.captured_queries
+              if "COUNT(" in q["sql"].upper() and 'FROM "assets_asset"' in q["sql"]]  # fmt: skip
     assert len(counts) <= 1
 
 
@@ -169,22 +171,3 @@ def test_the_about_label_is_shown_for_estimates(admin_client, monkeypatch) -> No
 
 def test_upload_link_on_the_library(admin_client) -> None:
     assert reverse("admin:assets_asset_upload") in admin_client.get(LIBRARY).content.decode()
-
-
-@postgres_only
-def test_search_is_indexed_on_postgres() -> None:
-    """A rare word is found through the trigram indexes, not by reading every row."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [Asset._meta.db_table])
-        names = {row[0] for row in cursor.fetchall()}
-    assert {"asset_title_trgm", "asset_alt_text_trgm", "asset_filename_trgm"} <= names
-    from assets.editor.library import search
-
-    queryset = search(Asset.objects.order_by(), "photo-012345")  # the count query: no ordering
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")  # an empty test table: make the planner show its options
-        sql, params = queryset.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = on")
-    assert "asset_title_trgm" in plan

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from assets.models import ApiKey, WebhookEndpoint
 
@@ -62,6 +64,21 @@ def test_rotating_a_webhook_secret_shows_the_new_one_once(admin_client) -> None:
     endpoint.refresh_from_db()
     assert endpoint.secret != old
     assert SECRET_SHOWN.findall(response.content.decode()) == [endpoint.secret]
+    # the old secret signs too for a day, and the page says so
+    assert endpoint.previous_secret == old
+    assert endpoint.signing_secrets(timezone.now()) == [endpoint.secret, old]
+    assert endpoint.signing_secrets(timezone.now() + timedelta(hours=24, seconds=1)) == [endpoint.secret]
+    assert "for 24 hours" in response.content.decode()
+
+
+def test_a_leaked_webhook_secret_is_replaced_at_once_in_the_admin(admin_client) -> None:
+    endpoint = WebhookEndpoint.objects.create(url="https://hooks.example.com/dam")
+    response = admin_client.post("/admin/assets/webhookendpoint/", {
+        "action": "revoke_secrets", "_selected_action": [endpoint.pk]})  # fmt: skip
+    endpoint.refresh_from_db()
+    assert SECRET_SHOWN.findall(response.content.decode()) == [endpoint.secret]
+    assert endpoint.signing_secrets(timezone.now()) == [endpoint.secret]
+    assert endpoint.previous_secret == ""
 
 
 def test_rotating_needs_the_change_permission(client, django_user_model) -> None:

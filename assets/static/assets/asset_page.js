@@ -6,11 +6,22 @@
     const marker = document.getElementById("focal-marker");
     const fx = document.getElementById("id_focal_x");
     const fy = document.getElementById("id_focal_y");
+    const auto = document.getElementById("focal-auto-marker");
+    const autoHelp = document.getElementById("focal-auto-help");
     if (!img || !marker || !fx || !fy) return;
+    function place(element, x, y) {
+      element.style.left = (parseFloat(x) * img.clientWidth) + "px";
+      element.style.top = (parseFloat(y) * img.clientHeight) + "px";
+    }
     function show() {
-      if (fx.value === "" || fy.value === "") { marker.hidden = true; return; }
-      marker.style.left = (parseFloat(fx.value) * img.clientWidth) + "px";
-      marker.style.top = (parseFloat(fy.value) * img.clientHeight) + "px";
+      const unset = fx.value === "" || fy.value === "";
+      // The automatic point (dashed) stands in until the editor sets one.
+      const hasAuto = auto && auto.dataset.x !== "" && auto.dataset.y !== "";
+      if (hasAuto) place(auto, auto.dataset.x, auto.dataset.y);
+      if (auto) auto.hidden = !(unset && hasAuto);
+      if (autoHelp) autoHelp.hidden = !(unset && hasAuto);
+      if (unset) { marker.hidden = true; return; }
+      place(marker, fx.value, fy.value);
       marker.hidden = false;
     }
     img.addEventListener("click", (event) => {

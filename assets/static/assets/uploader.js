@@ -139,11 +139,20 @@
       this.status.replaceChildren(document.createTextNode(`${message} `), Object.assign(document.createElement("code"), { textContent: code }));
     }
 
-    done(asset, duplicate) {
+    done(asset, duplicate, lookalike) {
       this.state("done");
       const link = Object.assign(document.createElement("a"), { href: asset.url, textContent: asset.title });
       this.status.replaceChildren(document.createTextNode("Added: "), link);
       if (duplicate) this.status.append(document.createTextNode(" "), this.twinNote(duplicate));
+      if (lookalike) this.status.append(document.createTextNode(" "), this.lookalikeNote(lookalike));
+    }
+
+    /* A near-duplicate (perceptual hash): another file that looks like this one. */
+    lookalikeNote(other) {
+      const note = document.createElement("span");
+      note.className = "upload-similar";
+      note.append("Looks like ", Object.assign(document.createElement("a"), { href: other.url, textContent: other.title }), ".");
+      return note;
     }
 
     twinNote(twin) {
@@ -227,7 +236,7 @@
         row.state("completing", "Checking the image…");
         const url = this.config.completeUrl.replace("00000000-0000-0000-0000-000000000000", started.upload);
         const made = await postJSON(url, this.fields());
-        row.done(made.asset, made.duplicate);
+        row.done(made.asset, made.duplicate, made.similar);
         this.counts.done += 1;
       } catch (error) {
         const refusal = error instanceof Refusal ? error : new Refusal("error", String(error));

@@ -1,25 +1,5 @@
-"""What the operations commands share: a tqdm bar on a terminal, nothing in logs and pipes."""
+"""The progress bar and ``--dry-run`` of the operations commands (they live in dam.progress)."""
 
-from __future__ import annotations
+from dam.progress import add_dry_run, progress
 
-import sys
-from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
-
-from tqdm import tqdm
-
-T = TypeVar("T")
-
-
-def progress(items: Iterable[T], *, verbosity: int, total: int | None = None, desc: str = "",
-             unit: str = "item") -> Iterator[T]:  # fmt: skip
-    """Yields ``items``, ticking once per item: pass the units of work done (objects checked,
-    renditions made), not the findings, and their ``total`` when it is known."""
-    if verbosity >= 1 and sys.stderr.isatty():
-        yield from tqdm(items, total=total, desc=desc, unit=f" {unit}", file=sys.stderr)
-    else:
-        yield from items
-
-
-def add_dry_run(parser: Any) -> None:
-    parser.add_argument("--dry-run", action="store_true", help="Say what would happen; change nothing.")
+__all__ = ["add_dry_run", "progress"]

@@ -60,7 +60,7 @@ await flow("named rendition URL serves an image", async () => {
 });
 await flow("patch metadata and focal point", async () => {
   const r = await api("PATCH", `assets/${asset.id}/`, { alt_text: "alt", focal_point: { x: 0.25, y: 0.75 } });
-  assert.equal(r.status, 200); assert.deepEqual(r.body.focal_point, { x: 0.25, y: 0.75 });
+  assert.equal(r.status, 200); assert.deepEqual(r.body.focal_point, { x: 0.25, y: 0.75, source: "editor" });
   asset = r.body;
 });
 await flow("signed URLs from the API", async () => {

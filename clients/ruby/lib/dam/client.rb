@@ -7,7 +7,7 @@ module Dam
   #   dam.assets.list(tag: "homepage").each { |asset| ... }
   #   dam.uploads.upload("forest.jpg", title: "Forest", tags: %w[nature])
   class Client
-    attr_reader :config, :assets, :uploads, :rendition_specs
+    attr_reader :config, :assets, :uploads, :rendition_specs, :asset_usages
 
     # config: a Dam::Configuration (keywords then override its settings), or just the settings
     # as keywords (the rest from the environment and the defaults). The block receives each
@@ -19,6 +19,28 @@ module Dam
       @assets = Resources::Assets.new(@http)
       @uploads = Resources::Uploads.new(@http)
       @rendition_specs = Resources::RenditionSpecs.new(@http)
+      @asset_usages = Resources::Usages.new(@http)
+      @similar = Resources::SimilarAssets.new(@http)
+    end
+
+    # Where the Rails app uses an asset (Resources::Usages): an Enumerator over every page.
+    #   dam.usages(asset["id"]).map { |usage| usage["url"] }
+    def usages(asset_id, **filters)
+      asset_usages.list(asset_id, **filters)
+    end
+
+    #   dam.put_usage(asset["id"], "article:#{article.id}", url: article_url(article), label: article.title)
+    def put_usage(asset_id, external_id, url:, label: nil)
+      asset_usages.put(asset_id, external_id, url: url, label: label)
+    end
+
+    def delete_usage(asset_id, external_id)
+      asset_usages.delete(asset_id, external_id)
+    end
+
+    # Assets that look like this one, nearest first: an Array of Dam::Similar (distance, asset).
+    def similar(asset_id, max_distance: nil)
+      @similar.list(asset_id, max_distance: max_distance)
     end
 
     # Signs ad-hoc rendition URLs locally with config.signing_key (one of DAM_URL_SIGNING_KEYS).

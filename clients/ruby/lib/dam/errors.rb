@@ -74,7 +74,8 @@ module Dam
   # 400: a field or query parameter is missing, malformed or unknown (`errors` says which), or
   # the body does not parse; 413 `request_too_large`: a JSON or form body over the server's cap.
   class InvalidRequest < ApiError
-    CODES = %w[invalid parse_error unsupported_media_type not_acceptable request_too_large].freeze
+    CODES = %w[invalid parse_error unsupported_media_type not_acceptable request_too_large
+               invalid_external_id].freeze
   end
 
   # 400 (or 413 from a proxy): the upload was refused by its content; nothing was stored.

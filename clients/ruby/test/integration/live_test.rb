@@ -20,9 +20,9 @@ class LiveFlowsTest < Minitest::Test
     asset = create(title: "From Ruby", alt_text: "A test card", tags: %w[ruby Live], focal_point: { x: 0.5, y: 0.25 })
     # then
     assert_equal ["From Ruby", "A test card", %w[live ruby]], asset.values_at("title", "alt_text", "tags")
-    assert_equal({ "x" => 0.5, "y" => 0.25 }, asset["focal_point"])
+    assert_equal({ "x" => 0.5, "y" => 0.25, "source" => "editor" }, asset["focal_point"])
     assert_equal [320, 240, "JPEG"], asset.values_at("width", "height", "format")
-    assert_equal asset, dam.assets.get(asset["id"])
+    assert_equal asset.except("similar"), dam.assets.get(asset["id"]) # `similar`: only in the 201
   end
 
   def test_a_refused_file_raises_its_stable_code_and_leaves_nothing
@@ -64,15 +64,48 @@ class LiveFlowsTest < Minitest::Test
   def test_update_replaces_fields_and_tags_then_delete_removes_it
     asset = create(tags: %w[old])
     updated = dam.assets.update(asset["id"], alt_text: "alt", tags: %w[new fresh], focal_point: [0.25, 0.75])
-    assert_equal ["alt", %w[fresh new], { "x" => 0.25, "y" => 0.75 }],
+    assert_equal ["alt", %w[fresh new], { "x" => 0.25, "y" => 0.75, "source" => "editor" }],
                  updated.values_at("alt_text", "tags", "focal_point")
     cleared = dam.assets.update(asset["id"], focal_point: nil)
-    assert_nil cleared["focal_point"]
+    # the editor's point is gone; the one found in the image at upload (if any) applies again
+    assert_equal "auto", cleared["focal_point"]["source"] if cleared["focal_point"]
     invalid = assert_raises(Dam::InvalidRequest) { dam.assets.update(asset["id"], title: "x" * 300) }
     assert_includes invalid.errors.keys, "title"
     assert dam.assets.delete(asset["id"])
     gone = assert_raises(Dam::NotFound) { dam.assets.get(asset["id"]) }
     assert_equal "not_found", gone.code
+  end
+
+  def test_usages_round_trip_put_list_replace_delete
+    # given an asset used nowhere
+    tag = unique_tag
+    asset = create(tags: [tag])
+    id = asset["id"]
+    assert_equal 0, asset["usage_count"]
+    # when the app says where it uses it
+    first = dam.put_usage(id, "article:4711", url: "https://app.example/articles/4711", label: "Forest feature")
+    dam.put_usage(id, "page:home", url: "https://app.example/")
+    # then it is listed (newest first, across pages), counted, and found by `used:`
+    assert_equal %w[page:home article:4711], (dam.usages(id, page_size: 1).map { |one| one["external_id"] })
+    assert_equal ["https://app.example/articles/4711", "Forest feature"], first.values_at("url", "label")
+    assert_equal 2, dam.assets.get(id)["usage_count"]
+    assert_equal [id], (dam.assets.list(tag: tag, used: true).map { |one| one["id"] })
+    assert_empty dam.assets.list(tag: tag, used: false).to_a
+    # when one is replaced (the same PUT twice: idempotent) and the other removed
+    2.times { dam.put_usage(id, "article:4711", url: "https://app.example/articles/4711-forest") }
+    assert dam.delete_usage(id, "page:home")
+    # then
+    assert_equal [["article:4711", "https://app.example/articles/4711-forest", ""]],
+                 (dam.usages(id).map { |one| one.values_at("external_id", "url", "label") })
+    gone = assert_raises(Dam::NotFound) { dam.delete_usage(id, "page:home") }
+    assert_equal [404, "not_found"], [gone.status, gone.code]
+    bad = assert_raises(Dam::InvalidRequest) { dam.put_usage(id, "a/b", url: "https://app.example/") }
+    assert_equal "invalid_external_id", bad.code
+    denied = assert_raises(Dam::PermissionDenied) do
+      dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).put_usage(id, "x", url: "https://app.example/")
+    end
+    assert_equal "permission_denied", denied.code
+    assert_equal 1, dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).usages(id).count
   end
 
   def test_a_named_rendition_url_serves_the_image_the_json_describes
@@ -143,7 +176,7 @@ class LiveFlowsTest < Minitest::Test
   def test_direct_upload_in_one_call
     asset = dam.uploads.upload(File.open(image_path, "rb"), filename: "one.jpg", title: "One", tags: %w[x y],
                                                             focal_point: { x: 0.1, y: 0.9 })
-    assert_equal ["One", %w[x y], { "x" => 0.1, "y" => 0.9 }, "one.jpg"],
+    assert_equal ["One", %w[x y], { "x" => 0.1, "y" => 0.9, "source" => "editor" }, "one.jpg"],
                  asset.values_at("title", "tags", "focal_point", "filename")
   end
 
