@@ -57,7 +57,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 cluster: $(STAMP)  ## nginx + 2 web nodes + 2 workers + PostgreSQL + Redis + S3 (moto) on loopback
 	$(PY) -m deploy.cluster up

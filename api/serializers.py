@@ -188,11 +188,12 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
                           "example": {"image/webp": "https://…/small/….webp 480w, https://…/medium/….webp 960w"}})  # fmt: skip
     def get_srcset(self, asset: Asset) -> dict[str, str]:
         """Per content type, the ratio-keeping named renditions as a ready ``srcset`` value."""
-        specs = {s.name: s for s in self.context["specs"]}
+        keeping = self.context.get("ratio_keeping")  # worked out once per list, not per asset
+        if keeping is None:
+            keeping = self.context["ratio_keeping"] = {s.name for s in self.context["specs"] if not _crops(s)}
         by_type: dict[str, list[tuple[int, str]]] = {}
         for name, info in self._renditions(asset).items():
-            named = specs.get(name)
-            if named is None or info.width is None or info.content_type is None or _crops(named):
+            if name not in keeping or info.width is None or info.content_type is None:
                 continue
             by_type.setdefault(info.content_type, []).append((info.width, info.url))
         return {kind: _one_per_width(entries) for kind, entries in by_type.items()}

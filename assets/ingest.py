@@ -101,7 +101,8 @@ def ingest(
             for prepare in before_save:
                 prepare(asset)
             asset.save(force_insert=True)
-            asset.tags.set(_tags(fields.tags))
+            if tags := _tags(fields.tags):  # a new asset has none to clear: no query for none
+                asset.tags.set(tags)
             outbox.asset_event("asset.created", asset)  # announced if and only if the row commits
             for hook in after_ingest:
                 transaction.on_commit(lambda hook=hook: hook(asset))  # type: ignore[misc]

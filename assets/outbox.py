@@ -70,7 +70,10 @@ describe_asset: Callable[[Asset], dict[str, Any]] = _minimal_description
 
 
 def asset_event(event: str, asset: Asset) -> list[WebhookDelivery]:
-    return record(event, {"asset": describe_asset(asset)})
+    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+    if not endpoints:
+        return []  # nobody listens: describe nothing (the description costs queries: renditions, tags)
+    return record(event, {"asset": describe_asset(asset)}, endpoints=endpoints)
 
 
 def assets_updated(asset_ids: Iterable[Any]) -> None:

@@ -29,12 +29,22 @@ BATCH = 5_000
 TAGS = ["news", "sport", "culture", "politics", "weather", "homepage", "archive", "opinion"]
 
 
-def run_in_subprocess() -> None:
-    """Called from bench/run.py: a process of its own, since that one already runs on SQLite."""
-    env = {**os.environ, "DATABASE_URL": os.environ.get("DAM_BENCH_DATABASE_URL", DEFAULT_DATABASE),
+def database_url() -> str:
+    """``DAM_BENCH_DATABASE_URL``, else beside ``DATABASE_URL`` (``<name>_library``), else the default."""
+    if explicit := os.environ.get("DAM_BENCH_DATABASE_URL"):
+        return explicit
+    url = os.environ.get("DATABASE_URL", "")
+    return f"{url}_library" if url.startswith("postgres") else DEFAULT_DATABASE
+
+
+def run_in_subprocess(*, capture: bool = False) -> str:
+    """Called from bench/run.py: a process of its own, on its own (kept) database."""
+    env = {**os.environ, "DATABASE_URL": database_url(),
            "DJANGO_SETTINGS_MODULE": "bench.settings", "DAM_LOG_LEVEL": "WARNING",
            "DAM_SECRET_KEY": os.environ.get("DAM_SECRET_KEY", "bench-only-secret-key")}  # fmt: skip
-    subprocess.run([sys.executable, "-m", "bench.library"], cwd=ROOT, env=env, check=False)
+    done = subprocess.run([sys.executable, "-m", "bench.library"], cwd=ROOT, env=env, check=False,
+                          capture_output=capture, text=True)  # fmt: skip
+    return done.stdout or ""
 
 
 def reachable(url: str, *, recreate: bool = False) -> bool:
@@ -109,22 +119,44 @@ def _asset(i: int, root: object, base: object) -> object:
     return asset
 
 
-def measure(client: object, url: str) -> tuple[float, float, int]:
+def measure(client: object, url: str, **headers: str) -> tuple[float, float, int]:
     """(best ms, median ms, queries) of GET ``url``."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(3):
-        assert client.get(url).status_code == 200, url  # type: ignore[attr-defined]
+        assert client.get(url, **headers).status_code == 200, url  # type: ignore[attr-defined]
     samples = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        response = client.get(url)  # type: ignore[attr-defined]
+        response = client.get(url, **headers)  # type: ignore[attr-defined]
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, url
     with CaptureQueriesContext(connection) as queries:
-        client.get(url)  # type: ignore[attr-defined]
+        client.get(url, **headers)  # type: ignore[attr-defined]
     return min(samples), statistics.median(samples), len(queries)
+
+
+def api_list() -> None:
+    """The API's first page of 50 (rendition URLs of every named spec included) vs a bare view
+    listing the same 50 rows as JSON; printed as a table and as a line bench/run.py reads."""
+    from django.test import Client
+
+    from assets.models import ApiKey
+
+    _, key = ApiKey.issue("bench-library")
+    client = Client()
+    best, median, queries = measure(
+        client, "/api/v1/assets/?page_size=50", HTTP_AUTHORIZATION=f"Api-Key {key}"
+    )
+    bare_best, bare_median, bare_queries = measure(client, "/bench/bare-list")
+    print(
+        f"\n### API list, first page of 50 at {ROWS:,} assets on PostgreSQL (server time best / median of {RUNS})\n"
+    )
+    print("| path | dam API | queries | bare view | queries | median ratio |\n|---|---|---|---|---|---|")
+    print(f"| /api/v1/assets/?page_size=50 | {best:.1f} / {median:.1f} ms | {queries} | {bare_best:.1f} / "
+          f"{bare_median:.1f} ms | {bare_queries} | {median / bare_median:.2f}× |")  # fmt: skip
+    print(f"SUMMARY api-list {median:.3f} {bare_median:.3f}")
 
 
 PAGES = [  # (label, dam's library, the bare changelist)
@@ -159,6 +191,7 @@ def main() -> None:
     user = get_user_model().objects.filter(
         username="bench"
     ).first() or get_user_model().objects.create_superuser("bench", "bench@localhost", "bench")
+    api_list()
     client = Client()
     client.force_login(user)
     rows = []

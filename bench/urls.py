@@ -1,6 +1,8 @@
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
+from assets.models import Asset
 from bench.bare_admin import bare_site
 from dam.urls import urlpatterns as dam_urlpatterns
 
@@ -10,8 +12,24 @@ def bare_redirect(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect("/media/renditions/bare.webp")
 
 
+@csrf_exempt
+def bare_upload(request: HttpRequest) -> JsonResponse:
+    """The reference for uploads: Django parses the multipart body and answers; nothing else."""
+    received = request.FILES["file"]
+    return JsonResponse({"name": received.name, "size": received.size}, status=201)
+
+
+def bare_list(request: HttpRequest) -> JsonResponse:
+    """The reference for the API list: the same 50 newest rows, their plain columns as JSON."""
+    fields = ("id", "title", "alt_text", "format", "width", "height", "byte_size", "status", "created_at")
+    rows = list(Asset.objects.order_by("-created_at", "-id").values(*fields)[:50])
+    return JsonResponse({"results": rows})
+
+
 urlpatterns = [
     path("bench/bare-redirect", bare_redirect),
+    path("bench/bare-upload", bare_upload),
+    path("bench/bare-list", bare_list),
     path("bench/bare-admin/", bare_site.urls),  # bench/library.py's reference changelist
     *dam_urlpatterns,
 ]

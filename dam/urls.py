@@ -21,6 +21,8 @@ handler404 = "dam.error_pages.not_found"
 handler500 = "dam.error_pages.server_error"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # Delivery first: the hottest path by far (every image on every page), resolved before the rest.
+    path("", include("renditions.urls")),
     # "View site" and a bare visit land here: links to the admin, the API docs and health.
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("favicon.ico", favicon),
@@ -28,7 +30,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include(("api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("", include("renditions.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),

@@ -35,8 +35,11 @@ class PipelineProcessor:
         self.source_pixels = 0
 
     def process(self, img: Image.Image) -> Image.Image:
-        self.source_pixels = img.width * img.height * int(getattr(img, "n_frames", 1))
+        frames = int(getattr(img, "n_frames", 1))
         self.result = pipeline.process(img, self.spec, focal_point=self.focal_point, limits=self.limits)
+        # What was decoded: after ``draft`` a 50 MP JPEG thumbnailed is ~1 MP, small blocks the
+        # allocator reuses; trimming after it only made the next render fault its pages back in.
+        self.source_pixels = img.width * img.height * frames
         pipeline.release_source(img, self.result)
         return self.result.image
 

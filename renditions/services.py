@@ -5,6 +5,7 @@ and the background tasks all come through here: there is one code path that make
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -15,13 +16,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from assets.exceptions import SourceMissing
@@ -30,11 +32,13 @@ from dam.storage import originals_storage, renditions_storage
 from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
 from renditions.models import RenderLease, Rendition, RenditionSpec, spec_limits
-from renditions.specs import Spec, rendition_key
+from renditions.specs import Spec, rendition_key, uses_focal_point
 
 logger = logging.getLogger(__name__)
 
-SPOOL_BYTES = 16 * 1024 * 1024  # originals up to this are fetched into memory, larger to a temp file
+# An original a storage cannot open as a local path (S3) is fetched into memory up to this, then
+# to a temporary file on disk: a 50 MP photo never sits in a worker's RAM for a whole render.
+SPOOL_BYTES = 1024 * 1024
 POLL_SECONDS = (0.02, 0.05, 0.1, 0.2)  # waiting for another process's render: quick, then calmer
 
 
@@ -95,34 +99,63 @@ class RenditionInfo:
 def named_renditions(
     assets: Iterable[Asset], *, base: str = "", specs: list[RenditionSpec] | None = None
 ) -> dict[uuid.UUID, dict[str, RenditionInfo]]:
-    """Every named rendition of every asset: two queries for the whole page, no storage call."""
+    """Every named rendition of every asset: two queries for the whole page, no storage call.
+
+    What depends on the spec alone (parsing, format, whether the focal point enters the key) is
+    worked out once per page, the output size once per spec and source size (a page of photos
+    from one camera has one), and each key is hashed once (the URL is built from it).
+    """
     assets = list(assets)
     specs = list(RenditionSpec.objects.all()) if specs is None else specs
     # A page's worth of rows: one plain query (``.iterator()`` would open a server-side cursor on
     # PostgreSQL, three round trips for a few hundred rows).
     made = set(Rendition.objects.for_assets([a.id for a in assets]).values_list("asset_id", "key"))
+    plans = [_SpecPlan(named, render_limits()) for named in specs]
     result: dict[uuid.UUID, dict[str, RenditionInfo]] = {}
     for asset in assets:
-        result[asset.id] = {named.name: _info(asset, named, made, base) for named in specs}
+        prefix = f"{base}/r/{asset.id}/"
+        result[asset.id] = {plan.name: plan.info(asset, made, prefix) for plan in plans}
     return result
 
 
-def _info(asset: Asset, named: RenditionSpec, made: set[tuple[uuid.UUID, str]], base: str) -> RenditionInfo:
-    spec = parsed(named)
-    ext = extension(asset, spec)
-    key = url_key(asset, named.spec)
-    width: int | None
-    height: int | None
-    try:
-        width, height = pipeline.geometry(
-            spec, (asset.width, asset.height), asset.focal_point, render_limits()
-        ).output_size
-    except RenderFailed:
-        width = height = None
-    content_type = pipeline.CONTENT_TYPES[pipeline.output_format(spec, asset.format)] if ext else None
-    ready = (asset.id, _filename(key, ext or "")) in made if ext else False
-    return RenditionInfo(named_url(asset, named, base=base), width, height, content_type,
-                         "ready" if ready else "pending")  # fmt: skip
+class _SpecPlan:
+    """One named spec, prepared for a page of assets."""
+
+    def __init__(self, named: RenditionSpec, limits: pipeline.RenderLimits) -> None:
+        self.name, self.text, self.spec, self.limits = named.name, named.spec, parsed(named), limits
+        self.uses_focal = uses_focal_point(named.spec)
+        self.formats: dict[str, tuple[str | None, str | None]] = {}  # source format → (ext, type)
+        self.sizes: dict[tuple[int, int], tuple[int | None, int | None]] = {}
+
+    def info(self, asset: Asset, made: set[tuple[uuid.UUID, str]], prefix: str) -> RenditionInfo:
+        ext, content_type = self.formats.get(asset.format) or self._format(asset.format)
+        focal = asset.focal_point if self.uses_focal else None
+        key = rendition_key(self.text, checksum=asset.sha256, focal_point=focal)
+        filename = f"{key}.{ext}" if ext else key
+        size = self.sizes.get((asset.width, asset.height)) or self._size(asset)
+        ready = ext is not None and (asset.id, filename) in made
+        return RenditionInfo(f"{prefix}{self.name}/{filename}", size[0], size[1], content_type,
+                             "ready" if ready else "pending")  # fmt: skip
+
+    def _format(self, source_format: str) -> tuple[str | None, str | None]:
+        if self.spec.is_auto_format:
+            found: tuple[str | None, str | None] = (None, None)
+        else:
+            fmt = pipeline.output_format(self.spec, source_format)
+            found = (pipeline.EXTENSIONS[fmt], pipeline.CONTENT_TYPES[fmt])
+        self.formats[source_format] = found
+        return found
+
+    def _size(self, asset: Asset) -> tuple[int | None, int | None]:
+        """The output size; the focal point only moves a fill's box, never its size."""
+        try:
+            size: tuple[int | None, int | None] = pipeline.geometry(
+                self.spec, (asset.width, asset.height), None, self.limits
+            ).output_size
+        except RenderFailed:
+            size = (None, None)
+        self.sizes[(asset.width, asset.height)] = size
+        return size
 
 
 def render_limits() -> pipeline.RenderLimits:
@@ -190,14 +223,6 @@ class Stored:
         return cls(rendition.key, rendition.storage_name, rendition.content_type, rendition.byte_size)
 
 
-_HIT_SQL = """
-    SELECT r.storage_name, r.content_type, r.byte_size, a.sha256, a.focal_x, a.focal_y,
-           a.auto_focal_x, a.auto_focal_y, {spec}
-    FROM {rendition} r JOIN {asset} a ON a.id = r.asset_id {join}
-    WHERE r.asset_id = %s AND r.key = %s {where}
-"""
-
-
 class HitCache:
     """A small per-process memo of warm hits (DAM_HIT_CACHE_SECONDS; 0 turns it off).
 
@@ -242,39 +267,114 @@ class HitCache:
                 del cls._entries[key]
 
 
-def lookup_hit(
-    asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = ""
-) -> Stored | None:
-    """The warm path: the hit cache, else one indexed query (raw SQL: the ORM's compile step cost
-    more than the query itself), then the check that the URL's key is still the current one."""
+# What a render needs of the asset (``Target``, the fetch, the row): read by the delivery's one
+# query. The other columns stay deferred (loaded only if something asks, which the path does not).
+RENDER_FIELDS = ("id", "file", "format", "width", "height", "sha256", "frame_count", "has_alpha",
+                 "focal_x", "focal_y", "auto_focal_x", "auto_focal_y", "mode", "has_icc")  # fmt: skip
+SPEC_FIELDS = ("id", "name", "spec", "description", "eager", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the delivery's one query found: the hit, else the asset (None: there is none) and,
+    for a named URL, the spec (None: there is no spec by that name)."""
+
+    hit: Stored | None = None
+    asset: Asset | None = None
+    named: RenditionSpec | None = None
+
+
+def lookup(asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = "") -> Lookup:
+    """The delivery's first and only read: the hit cache, else ONE indexed query that returns the
+    rendition (if made), the asset and the named spec together (raw SQL: the ORM's compile step
+    cost more than the query). A hit counts only if the URL's key is still the current one."""
     memo_key = (asset_id, filename, name, spec)
     if (memo := HitCache.get(memo_key)) is not None:
-        return memo
-    found = _query_hit(asset_id, filename, name=name, spec=spec)
-    if found is not None:
-        HitCache.put(memo_key, found)
+        return Lookup(hit=memo)
+    found = _query(asset_id, filename, name=name, spec=spec)
+    if found.hit is not None:
+        HitCache.put(memo_key, found.hit)
     return found
 
 
-def _query_hit(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: str) -> Stored | None:
+def lookup_hit(
+    asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = ""
+) -> Stored | None:
+    return lookup(asset_id, filename, name=name, spec=spec).hit
+
+
+class _Columns:
+    """Per database: the SELECT list and the value converters of a model's fields (once each)."""
+
+    _cache: dict[tuple[str, str, tuple[str, ...]], _Columns] = {}
+
+    def __init__(self, model: type[Any], names: tuple[str, ...], alias: str, connection: BaseDatabaseWrapper):
+        order = {f.name: i for i, f in enumerate(model._meta.concrete_fields)}  # from_db's order
+        fields = [model._meta.get_field(n) for n in sorted(names, key=order.__getitem__)]
+        self.attnames = [f.attname for f in fields]
+        self.index = {f.attname: i for i, f in enumerate(fields)}
+        self.sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
+        self.columns = []
+        for f in fields:
+            col = f.get_col(model._meta.db_table)
+            self.columns.append(
+                (col, [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)])
+            )
+
+    @classmethod
+    def of(
+        cls, model: type[Any], names: tuple[str, ...], alias: str, connection: BaseDatabaseWrapper
+    ) -> _Columns:
+        key = (connection.alias, model._meta.label, names)
+        if key not in cls._cache:
+            cls._cache[key] = cls(model, names, alias, connection)
+        return cls._cache[key]
+
+    def build(self, model: type[Any], values: tuple[Any, ...], connection: BaseDatabaseWrapper) -> Any:
+        converted = []
+        for value, (col, converters) in zip(values, self.columns, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            converted.append(value)
+        return model.from_db(connection.alias, self.attnames, converted)
+
+
+def _query(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: str) -> Lookup:
     named = name is not None
-    sql = _HIT_SQL.format(
-        rendition=Rendition._meta.db_table, asset=Asset._meta.db_table,
-        spec="s.spec" if named else "''",
-        join=f"JOIN {RenditionSpec._meta.db_table} s ON s.id = r.spec_id" if named else "",
-        where="AND s.name = %s" if named else "",
-    )  # fmt: skip
     connection = connections[Rendition.objects.db]
-    params: list[Any] = [Asset._meta.pk.get_db_prep_value(asset_id, connection), filename]
+    asset_cols = _Columns.of(Asset, RENDER_FIELDS, "a", connection)
+    spec_cols = _Columns.of(RenditionSpec, SPEC_FIELDS, "s", connection)
+    rendition, asset_table = Rendition._meta.db_table, Asset._meta.db_table
+    sql = (
+        f"SELECT r.storage_name, r.content_type, r.byte_size, {asset_cols.sql}"  # noqa: S608 - names from the models, values bound
+        + (f", {spec_cols.sql}" if named else "")
+        + f" FROM {asset_table} a"
+        + (f" LEFT JOIN {RenditionSpec._meta.db_table} s ON s.name = %s" if named else "")
+        + f" LEFT JOIN {rendition} r ON r.asset_id = a.id AND r.key = %s WHERE a.id = %s"
+    )
+    pk = Asset._meta.pk.get_db_prep_value(asset_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, name] if named else params)
+        cursor.execute(sql, [name, filename, pk] if named else [filename, pk])
         row = cursor.fetchone()
     if row is None:
-        return None
-    storage_name, content_type, byte_size, checksum, fx, fy, auto_x, auto_y, named_spec = row
-    focal = effective_focal_point(fx, fy, auto_x, auto_y)
-    current = rendition_key(named_spec if named else spec, checksum=checksum, focal_point=focal)
-    return Stored(filename, storage_name, content_type, byte_size) if filename.startswith(current) else None
+        return Lookup()
+    count = len(RENDER_FIELDS)
+    values, spec_values = row[3 : 3 + count], row[3 + count :]
+    storage_name, content_type, byte_size = row[:3]
+    if storage_name is not None and (not named or spec_values[0] is not None):
+        # A hit: checked from the raw columns, no model built (the warm path's cost is Python).
+        column = asset_cols.index
+        focal = effective_focal_point(values[column["focal_x"]], values[column["focal_y"]],
+                                      values[column["auto_focal_x"]], values[column["auto_focal_y"]])  # fmt: skip
+        text = spec_values[spec_cols.index["spec"]] if named else spec
+        current = rendition_key(text, checksum=values[column["sha256"]], focal_point=focal)
+        if filename.startswith(current):
+            return Lookup(hit=Stored(filename, storage_name, content_type, byte_size))
+    asset: Asset = asset_cols.build(Asset, values, connection)
+    found: RenditionSpec | None = None
+    if named and spec_values[0] is not None:
+        found = spec_cols.build(RenditionSpec, spec_values, connection)
+    return Lookup(asset=asset, named=found)
 
 
 # --- get or generate ------------------------------------------------------------------------------
@@ -284,46 +384,143 @@ def get_or_generate(target: Target) -> Rendition:
     """The rendition for ``target``, made now if needed, by exactly one process in the deployment.
 
     Others asking for the same rendition meanwhile wait for it (up to DAM_RENDER_WAIT_SECONDS,
-    then ``Overloaded``). A lease that expires means a killed process cannot block it for good.
+    then ``Overloaded``). A lock that outlives its holder is impossible on PostgreSQL (a session
+    advisory lock dies with its connection) and expires elsewhere (the lease row).
     """
-    if found := find(target.asset.id, target.key):
-        return found
     deadline = time.monotonic() + settings.DAM_RENDER_WAIT_SECONDS
-    lease = Lease(f"{target.asset.id}/{target.key}")
+    flight = flight_lock(f"{target.asset.id}/{target.key}")
     for attempt in range(10_000):
-        if lease.acquire():
-            try:
-                return find(target.asset.id, target.key) or _generate_in_slot(target, deadline)
-            finally:
-                lease.release()
-        time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
-        if found := find(target.asset.id, target.key):
+        acquired, found = flight.acquire_or_find(target.asset.id, target.key)
+        if found is not None:
+            if acquired:
+                flight.release()
             return found
+        if acquired:
+            try:
+                return _generate_in_slot(target, deadline)
+            finally:
+                flight.release()
         if time.monotonic() >= deadline:
             break
+        time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
     raise Overloaded("Another process is still rendering this image; try again shortly.")
 
 
-class Lease:
+def flight_lock(name: str) -> FlightLock:
+    vendor = connections[Rendition.objects.db].vendor
+    return AdvisoryLock(name) if vendor == "postgresql" else Lease(name)
+
+
+class FlightLock:
+    """Who renders a key: ``acquire_or_find`` says whether this process holds the lock now, and
+    returns the rendition if it already exists (then there is nothing to render)."""
+
+    name: str
+
+    def acquire_or_find(self, asset_id: uuid.UUID, key: str) -> tuple[bool, Rendition | None]:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+
+class AdvisoryLock(FlightLock):
+    """PostgreSQL: a session-level advisory lock on a 64-bit hash of the key, taken in the same
+    statement that looks for the row (one round trip), released by one more. No row is written,
+    and a holder that dies frees the lock with its connection, at once, rather than after a lease.
+
+    The row check shares the statement's snapshot, taken just before the lock is tried. A holder
+    commits its row one whole statement (a client round trip) before it unlocks, so a lock this
+    statement gets comes after a row it sees, unless this backend stalled for longer than that
+    round trip between its snapshot and the lock call: then it renders a second time, and its
+    INSERT … ON CONFLICT returns the first row (a wasted render, never a wrong or missing row).
+    Behind a transaction-pooling PgBouncer, session locks need session pooling.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        self.key = int.from_bytes(digest, "big", signed=True)
+
+    def acquire_or_find(self, asset_id: uuid.UUID, key: str) -> tuple[bool, Rendition | None]:
+        connection = connections[Rendition.objects.db]
+        cols = _Columns.of(Rendition, ROW_FIELDS, "r", connection)
+        sql = (f"SELECT pg_try_advisory_lock(%s), {cols.sql} FROM (SELECT 1) one "  # noqa: S608 - names from the models, values bound
+               f"LEFT JOIN {Rendition._meta.db_table} r ON r.asset_id = %s AND r.key = %s")  # fmt: skip
+        pk = Asset._meta.pk.get_db_prep_value(asset_id, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.key, pk, key])
+            row = cursor.fetchone()
+        acquired = bool(row[0])
+        found = cols.build(Rendition, row[1:], connection) if row[1] is not None else None
+        return acquired, found
+
+    def release(self) -> None:
+        connection = connections[Rendition.objects.db]
+        if connection.connection is None:  # the connection died: so did the lock
+            return
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
+        except DatabaseError:  # the connection broke under the render: the lock went with it
+            logger.warning("could not unlock %s (the database connection is gone)", self.name)
+
+
+class Lease(FlightLock):
+    """Elsewhere (SQLite): a row whose primary key is the lock, with an expiry, so a process
+    killed mid-render delays the others by at most DAM_RENDER_LEASE_SECONDS."""
+
     def __init__(self, name: str) -> None:
         self.name, self.owner = name[:100], uuid.uuid4().hex
+
+    def acquire_or_find(self, asset_id: uuid.UUID, key: str) -> tuple[bool, Rendition | None]:
+        if found := find(asset_id, key):
+            return False, found
+        if not self.acquire():
+            return False, None
+        found = find(asset_id, key)  # made between the look and the lock
+        return True, found
 
     def acquire(self) -> bool:
         now = timezone.now()
         expires = now + timedelta(seconds=settings.DAM_RENDER_LEASE_SECONDS)
-        try:
-            with transaction.atomic():
-                RenderLease.objects.create(name=self.name, owner=self.owner, expires_at=expires)
-            return True
-        except IntegrityError:
-            # Held by someone. Take it over only if it expired (its holder died mid-render).
-            taken = RenderLease.objects.filter(name=self.name, expires_at__lt=now).update(
-                owner=self.owner, expires_at=expires
+        connection = connections[RenderLease.objects.db]
+        quote = connection.ops.quote_name
+        field = RenderLease._meta.get_field("expires_at")
+        with connection.cursor() as cursor:  # one statement, not a transaction around a failing INSERT
+            cursor.execute(
+                f"INSERT INTO {quote(RenderLease._meta.db_table)} (name, owner, expires_at) VALUES (%s, %s, %s) "  # noqa: S608 - names from the models, values bound
+                "ON CONFLICT (name) DO NOTHING RETURNING name",
+                [self.name, self.owner, field.get_db_prep_save(expires, connection)],
             )
-            return taken == 1
+            if cursor.fetchone() is not None:
+                return True
+        # Held by someone. Take it over only if it expired (its holder died mid-render).
+        taken = RenderLease.objects.filter(name=self.name, expires_at__lt=now).update(
+            owner=self.owner, expires_at=expires
+        )
+        return taken == 1
 
     def release(self) -> None:
-        RenderLease.objects.filter(name=self.name, owner=self.owner).delete()
+        connection = connections[RenderLease.objects.db]
+        with connection.cursor() as cursor:  # one DELETE (the ORM's wraps it in a transaction)
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(RenderLease._meta.db_table)} "  # noqa: S608 - names from the models, values bound
+                           "WHERE name = %s AND owner = %s", [self.name, self.owner])  # fmt: skip
+
+
+def renders_in_flight() -> int:
+    """How many single-flight locks are held right now, deployment-wide (tests, operations)."""
+    connection = connections[Rendition.objects.db]
+    if connection.vendor != "postgresql":
+        return RenderLease.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")  # fmt: skip
+        return int(cursor.fetchone()[0])
+
+
+ROW_FIELDS = ("id", "asset", "spec", "key", "spec_name", "spec_string", "storage_name", "width", "height",
+              "format", "content_type", "byte_size", "frames", "render_ms", "created_at")  # fmt: skip
 
 
 class RenderSlots:
@@ -373,17 +570,20 @@ def generate(target: Target) -> Rendition:
         metrics.FAILURES.labels(label).inc()
         raise Overloaded("Storage is unavailable; try again shortly.") from exc
     stored = time.perf_counter()
+    row = Rendition(asset=asset, key=target.key, spec=target.named,
+                    spec_name=target.named.name if target.named else "",
+                    spec_string=target.requested or str(target.spec), storage_name=name,
+                    width=made.width, height=made.height, format=made.format,
+                    content_type=pipeline.CONTENT_TYPES[made.format], byte_size=len(made.data),
+                    frames=made.frames, render_ms=round((stored - started) * 1000))  # fmt: skip
     try:
-        row, _ = Rendition.objects.get_or_create(asset=asset, key=target.key, defaults={
-            "spec": target.named, "spec_name": target.named.name if target.named else "",
-            "spec_string": target.requested or str(target.spec), "storage_name": name,
-            "width": made.width, "height": made.height, "format": made.format,
-            "content_type": pipeline.CONTENT_TYPES[made.format], "byte_size": len(made.data),
-            "frames": made.frames, "render_ms": round((stored - started) * 1000),
-        })  # fmt: skip
+        existing = _insert(row)
     except BaseException:
         renditions_storage().delete(name)  # no object without its row
         raise
+    # Server-Timing: the phases of this render (the view adds its own total).
+    row.timings = {"fetch": fetched - started, "render": rendered - fetched,  # type: ignore[attr-defined]
+                   "store": stored - rendered, "record": time.perf_counter() - stored}  # fmt: skip
     metrics.RENDERS.labels(label).inc()
     metrics.LATENCY.labels(label).observe(time.perf_counter() - started)
     logger.info(
@@ -391,20 +591,59 @@ def generate(target: Target) -> Rendition:
         asset.id, target.key, target.spec, (fetched - started) * 1000, (rendered - fetched) * 1000,
         (stored - rendered) * 1000, len(made.data),
     )  # fmt: skip
+    if existing is not None:  # made meanwhile by a process that held no lock (a lease taken over)
+        if existing.storage_name != name:
+            renditions_storage().delete(name)
+        return existing
     return row
 
 
+def _insert(row: Rendition) -> Rendition | None:
+    """One INSERT … ON CONFLICT DO NOTHING (PostgreSQL, SQLite ≥ 3.35): None when ``row`` went in
+    (its ``pk`` set), else the row already there. Not ``get_or_create`` (a SELECT, then the INSERT
+    in a transaction: four statements where one does)."""
+    connection = connections[Rendition.objects.db]
+    fields = [f for f in Rendition._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(Rendition._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the models, values bound
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({quote('asset_id')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}")  # fmt: skip
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The row is a cache of a deterministic render: its commit need not wait for the WAL to
+        # reach disk (that wait was most of a cold request's time outside the render). Others
+        # see the row at once; a crash of PostgreSQL within ~0.6 s may forget it, and the next
+        # request renders it again. Scoped to this statement's own transaction (is_local).
+        sql = (f"WITH made AS ({sql}) "  # noqa: S608 - the statement above
+               "SELECT made.id, set_config('synchronous_commit', 'off', true) FROM made")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return find(row.asset_id, row.key)
+    row.pk = inserted[0]
+    row._state.adding, row._state.db = False, connection.alias
+    return None
+
+
 class _fetch_original:
-    """The original as a seekable local file: memory up to SPOOL_BYTES, then a temp file."""
+    """The original as a seekable file for the decoder. A storage that has local paths (the
+    filesystem) is opened in place: no copy. Otherwise (S3) it is fetched into memory up to
+    SPOOL_BYTES, then into a temporary file, deleted when the render is done with it."""
 
     def __init__(self, asset: Asset) -> None:
         self.asset = asset
-        self.local = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        self.local: IO[bytes] | None = None
 
-    def __enter__(self) -> tempfile.SpooledTemporaryFile[bytes]:
+    def __enter__(self) -> IO[bytes]:
+        storage = originals_storage()
         try:
-            with originals_storage().open(self.asset.file.name, "rb") as remote:
-                shutil.copyfileobj(remote, self.local, length=1024 * 1024)
+            try:
+                path = storage.path(self.asset.file.name)
+            except NotImplementedError:  # no local path: fetch it
+                self.local = self._spool(storage)
+            else:
+                self.local = open(path, "rb")
         except FileNotFoundError as exc:
             raise SourceMissing("The original of this asset is missing from storage.") from exc
         except ClientError as exc:
@@ -413,8 +652,19 @@ class _fetch_original:
             raise Overloaded("Storage is unavailable; try again shortly.") from exc
         except BotoCoreError as exc:  # endpoint unreachable, timeouts
             raise Overloaded("Storage is unavailable; try again shortly.") from exc
-        self.local.seek(0)
         return self.local
 
+    def _spool(self, storage: Any) -> IO[bytes]:
+        local = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        try:
+            with storage.open(self.asset.file.name, "rb") as remote:
+                shutil.copyfileobj(remote, local, length=256 * 1024)
+        except BaseException:
+            local.close()
+            raise
+        local.seek(0)
+        return local
+
     def __exit__(self, *exc: object) -> None:
-        self.local.close()
+        if self.local is not None:
+            self.local.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db.models.signals import post_delete
@@ -11,6 +12,8 @@ from assets.models import Asset
 from assets.signals import delete_file_on_commit
 from dam.storage import renditions_storage
 from renditions.models import Rendition, RenditionSpec
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(post_delete, sender=Rendition, dispatch_uid="renditions.delete_file")
@@ -25,9 +28,16 @@ def mark_processing_if_eager(asset: Asset) -> None:
 
 def queue_eager_renditions(asset: Asset) -> None:
     """Runs after the asset's row commits: a worker (or, without a broker, this process) makes
-    the eager renditions and then announces ``asset.ready``."""
+    the eager renditions and then announces ``asset.ready``. With no eager spec the asset is
+    ready already (``mark_processing_if_eager`` left it so): it is announced here, with no task
+    (a broker round trip, and a worker reading the asset back, for nothing to render)."""
+    from assets import outbox
     from renditions.tasks import generate_eager
 
+    if asset.status == Asset.Status.READY:
+        outbox.asset_event("asset.ready", asset)  # one query when nobody listens
+        logger.info("asset %s is ready (no eager spec)", asset.id)
+        return
     generate_eager.delay(str(asset.id))
 
 

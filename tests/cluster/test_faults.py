@@ -208,12 +208,14 @@ def _upload_big_original(cluster: Cluster, key: str) -> str:
 
 
 def _worker_rendering(cluster: Cluster, asset_id: str, seconds: float = 60.0) -> tuple[str, int]:
-    """The worker pool process rendering ``asset_id`` (its render lease is held, its CPU busy)."""
+    """The worker pool process rendering ``asset_id`` (a render lock is held, its CPU busy). The
+    lock is a PostgreSQL advisory lock on a hash of the key: the test sees that one is held."""
     deadline = time.monotonic() + seconds
     with psycopg.connect(cluster.postgres.url.replace("postgres://", "postgresql://"), autocommit=True) as db:
         while time.monotonic() < deadline:
             if not db.execute(
-                "SELECT 1 FROM renditions_renderlease WHERE name LIKE %s", [f"{asset_id}/%"]
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
             ).fetchone():
                 time.sleep(0.05)
                 continue

@@ -62,7 +62,7 @@ def test_the_drivers_own_error_unwrapped_by_django_answers_503(api) -> None:  # 
 
 
 def test_database_gone_under_delivery_answers_plain_503(client) -> None:  # type: ignore[no-untyped-def]
-    with mock.patch("renditions.services.lookup_hit", side_effect=OperationalError("gone")):
+    with mock.patch("renditions.services.lookup", side_effect=OperationalError("gone")):
         response = client.get("/r/7b8745c0-6af8-44bb-b7aa-57e647881854/thumb/a828d0b060282a8b320b.webp")
     assert response.status_code == 503 and response["Retry-After"]
     assert response["Content-Type"].startswith("text/plain")

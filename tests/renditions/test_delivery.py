@@ -229,3 +229,61 @@ def test_warm_hits_are_memoised_per_process(client: Client, asset: Asset, thumb:
     with django_assert_num_queries(0):
         response = client.get(url)
     assert response.status_code == 302 and response["Cache-Control"] == IMMUTABLE
+
+
+def _decoder_sources(monkeypatch) -> list[dict[str, object]]:
+    """What the renderer hands the decoder, seen as it is handed (the real generator still runs)."""
+    from renditions import generators
+
+    seen: list[dict[str, object]] = []
+    real = generators.generate
+
+    def spy(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append({"name": getattr(source, "name", None), "rolled": getattr(source, "_rolled", None),
+                     "type": type(source).__name__})  # fmt: skip
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(generators, "generate", spy)
+    return seen
+
+
+def test_a_local_original_is_opened_in_place_not_copied(
+    client: Client, filesystem_storage, thumb: RenditionSpec, monkeypatch
+) -> None:
+    # given an original on the local filesystem
+    from assets.ingest import ingest
+    from dam.storage import originals_storage
+    from tests import images
+
+    asset = ingest(io.BytesIO(images.jpeg((120, 80))), filename="photo.jpg")
+    seen = _decoder_sources(monkeypatch)
+    # when its rendition is made
+    assert client.get(services.named_url(asset, thumb)).status_code == 200
+    # then the decoder read the storage's own file, not a copy
+    assert seen == [
+        {"name": originals_storage().path(asset.file.name), "rolled": None, "type": "BufferedReader"}
+    ]
+
+
+def test_an_s3_original_past_the_small_buffer_is_spooled_to_disk(
+    client: Client, s3_storage, thumb: RenditionSpec, monkeypatch
+) -> None:
+    # given an original on S3 larger than the in-memory buffer
+    from assets.ingest import ingest
+    from tests import images
+
+    noise = Image.merge("RGB", [Image.effect_noise((1200, 1000), 80)] * 3)
+    buffer = io.BytesIO()
+    noise.save(buffer, "JPEG", quality=95)
+    assert buffer.tell() > services.SPOOL_BYTES
+    asset = ingest(io.BytesIO(buffer.getvalue()), filename="big.jpg")
+    small = ingest(io.BytesIO(images.jpeg((120, 80))), filename="small.jpg")
+    seen = _decoder_sources(monkeypatch)
+    # when their renditions are made
+    assert client.get(services.named_url(asset, thumb)).status_code == 200
+    assert client.get(services.named_url(small, thumb)).status_code == 200
+    # then the big one went to a temporary file on disk, the small one stayed in memory
+    assert [(s["type"], s["rolled"]) for s in seen] == [
+        ("SpooledTemporaryFile", True),
+        ("SpooledTemporaryFile", False),
+    ]

@@ -60,7 +60,7 @@ def test_a_bug_under_r_is_a_plain_500_never_an_html_page(client: Client, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "lookup_hit", broken)
+    monkeypatch.setattr(services, "lookup", broken)
     client.raise_request_exception = False
     # when
     response = client.get(f"/r/{uuid.uuid4()}/thumb/{KEY}.webp")

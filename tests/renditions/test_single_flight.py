@@ -98,9 +98,14 @@ def test_32_simultaneous_first_requests_from_two_processes_render_once(tmp_path:
     assert log.count("rendered asset=") == 1, log[-3000:]
     assert log.count("Booting worker") == 2  # two processes competed for the render
     assert Rendition.objects.count() == 1
-    assert not RenderLease.objects.exists()
+    assert services.renders_in_flight() == 0
 
 
+sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="the lease row is SQLite's lock")
+postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="advisory locks")
+
+
+@sqlite_only
 def test_an_expired_lease_is_taken_over(settings) -> None:
     # given a lease left behind by a process that died mid-render
     asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
@@ -114,6 +119,7 @@ def test_an_expired_lease_is_taken_over(settings) -> None:
     assert not RenderLease.objects.exists()
 
 
+@sqlite_only
 def test_a_live_lease_makes_others_wait_then_503(settings) -> None:
     # given a lease held by a live (slow) renderer
     settings.DAM_RENDER_WAIT_SECONDS = 0.3
@@ -127,3 +133,33 @@ def test_a_live_lease_makes_others_wait_then_503(settings) -> None:
         services.get_or_generate(target)
     assert time.monotonic() - started >= 0.3
     assert not Rendition.objects.exists()
+
+
+def _other_session():  # type: ignore[no-untyped-def]
+    """Another PostgreSQL session on the test database: another process's connection."""
+    import psycopg
+
+    return psycopg.connect(_database_url().replace("postgres://", "postgresql://"), autocommit=True)
+
+
+@postgresql_only
+def test_a_held_advisory_lock_makes_others_wait_then_503_and_dies_with_its_session(settings) -> None:
+    # given another session (a live renderer elsewhere) holding the lock of a missing rendition
+    settings.DAM_RENDER_WAIT_SECONDS = 0.3
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    target = services.Target.build(asset, "width-50|format-png")
+    other = _other_session()
+    other.execute("SELECT pg_advisory_lock(%s)", [services.AdvisoryLock(f"{asset.id}/{target.key}").key])
+    assert services.renders_in_flight() == 1
+    # when this process asks for it: it waits, then gives up
+    started = time.monotonic()
+    with pytest.raises(Overloaded):
+        services.get_or_generate(target)
+    assert time.monotonic() - started >= 0.3
+    assert not Rendition.objects.exists()
+    # when the holder dies (its connection goes): the lock goes with it, no expiry to wait for
+    other.close()
+    rendition = services.get_or_generate(target)
+    # then it is made, and no lock is left behind
+    assert rendition.width == 50
+    assert services.renders_in_flight() == 0
