@@ -69,10 +69,11 @@ def migrate(url: str) -> None:
     migration was renamed or squashed), start it afresh: it is only a cache of seeded rows."""
     from django.core.management import call_command
     from django.db import DatabaseError, connections
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
 
     try:
         call_command("migrate", verbosity=0)
-    except DatabaseError:
+    except (DatabaseError, InconsistentMigrationHistory):
         connections.close_all()
         reachable(url, recreate=True)
         call_command("migrate", verbosity=0)
