@@ -73,7 +73,7 @@ def seed() -> float:
     columns = (
         "id, title, alt_text, caption, credit, copyright, collection_id, file, original_filename, content_type, "
         "format, byte_size, width, height, sha256, frame_count, mode, has_icc, has_alpha, exif, status, "
-        "failure_reason, created_at, updated_at"
+        "failure_reason, created_at, updated_at, placeholder, dominant_color, licence, licence_detail, usage_terms"
     )
     ids: list[uuid.UUID] = []
     with (
@@ -90,7 +90,7 @@ def seed() -> float:
             copy.write_row((
                 asset_id, title, alt, caption, "Staff photographer", "", root.pk, f"{asset_id.hex[:2]}/{asset_id}.jpg",
                 f"DSC_{i:06d}.JPG", "image/jpeg", "JPEG", 2_000_000 + i, 4000, 3000, f"{i:064x}", 1, "RGB", False,
-                False, "{}", "ready", "", created, created,
+                False, "{}", "ready", "", created, created, "", "", "", "", "",
             ))  # fmt: skip
     with (
         connection.cursor() as cursor,
