@@ -156,7 +156,7 @@ def test_an_unfiltered_count_past_the_limit_is_postgres_statistics(monkeypatch) 
 
 @postgres_only
 def test_a_filtered_count_past_the_limit_is_the_planners_estimate(monkeypatch) -> None:
-    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(paging, "FILTERED_EXACT_LIMIT", 3)
     for index in range(6):
         add(f"a{index}.jpg")
     pages = paging.EstimatedCountPaginator(Asset.objects.filter(format="JPEG"), 2)
