@@ -19,7 +19,7 @@ def describe_asset(asset: Asset) -> dict[str, Any]:
         "title": asset.title, "alt_text": asset.alt_text, "filename": asset.original_filename,
         "tags": sorted(tag.name for tag in asset.tags.all()),
         "checksum": asset.sha256, "width": asset.width, "height": asset.height,
-        "focal_point": None if point is None else {"x": point[0], "y": point[1]},
+        "focal_point": None if point is None else {"x": point[0], "y": point[1], "source": asset.focal_point_source},
         "updated_at": asset.updated_at,
         "renditions": {name: info.as_dict() for name, info in renditions.items()},
     }  # fmt: skip

@@ -50,6 +50,8 @@ def test_upload_with_eager_specs_goes_processing_then_ready_and_tells_the_app(re
     assert payload["event"] == "asset.ready" and headers["x-dam-event"] == "asset.ready"
     assert payload["data"]["asset"]["id"] == str(asset.id)
     assert payload["data"]["asset"]["renditions"]["thumb"]["status"] == "ready"
+    point = payload["data"]["asset"]["focal_point"]  # the point `fill` crops on, said as in the API
+    assert point is not None and point["source"] == asset.focal_point_source == "auto"
     delivery = WebhookDelivery.objects.get()
     assert (delivery.response_status, delivery.attempts, delivery.status) == (200, 1, "delivered")
     assert str(delivery.id) == headers["x-dam-delivery"] == payload["id"]
