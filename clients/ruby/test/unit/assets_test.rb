@@ -57,6 +57,15 @@ class AssetsTest < Minitest::Test
     stubs.verify_stubbed_calls
   end
 
+  def test_collection_and_rights_filters_are_sent
+    stubs.get("#{API}/assets/") do |env|
+      assert_equal({ "collection" => "3", "include_descendants" => "true", "rights" => "expiring" }, env[:params])
+      json(200, page_body([]))
+    end
+    client.assets.list(collection: 3, include_descendants: true, rights: "expiring").to_a
+    stubs.verify_stubbed_calls
+  end
+
   def test_an_unknown_filter_is_refused_before_any_request
     error = assert_raises(ArgumentError) { client.assets.list(colour: "red").to_a }
     assert_match(/colour.*allowed: page_size, tag/, error.message)

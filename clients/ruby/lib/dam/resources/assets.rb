@@ -24,7 +24,8 @@ module Dam
   module Resources
     # GET/POST assets/, GET/PATCH/DELETE assets/{id}/, POST assets/{id}/urls/.
     class Assets
-      FILTERS = %i[page_size tag q format status created_after updated_after checksum used].freeze
+      FILTERS = %i[page_size tag q format status created_after updated_after checksum used collection
+                   include_descendants rights].freeze
       FIELDS = %i[title alt_text caption credit copyright tags focal_point].freeze
       BULK_LIMIT = 200 # ids per request: the server's cap for `?ids=`
 
