@@ -53,22 +53,11 @@ def run_in_subprocess() -> None:
 
 
 def _image(name: str) -> bytes:
-    from PIL import Image, ImageDraw, ImageFilter
+    from bench.pictures import save_photo_like
 
     path = ROOT / "bench" / ".cache" / name
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        size, fmt = IMAGES[name]
-        base = Image.linear_gradient("L").resize(size).convert("RGB")
-        draw = ImageDraw.Draw(base)
-        for i in range(40):
-            x, y = (i * 7919) % size[0], (i * 104729) % size[1]
-            draw.ellipse(
-                (x, y, x + size[0] // 6, y + size[1] // 6), fill=((i * 50) % 255, (i * 90) % 255, 120)
-            )
-        noise = Image.effect_noise(size, 40).convert("RGB")
-        picture = Image.blend(base.filter(ImageFilter.GaussianBlur(3)), noise, 0.15)
-        picture.save(path, fmt, **({"quality": 92} if fmt == "JPEG" else {"compress_level": 6}))
+        save_photo_like(path, *IMAGES[name])
     return path.read_bytes()
 
 

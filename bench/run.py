@@ -69,26 +69,13 @@ def runs(full: int, quick: int) -> int:
 
 
 def make_images() -> dict[str, Path]:
-    from PIL import Image, ImageDraw, ImageFilter
+    from bench.pictures import save_photo_like
 
-    CACHE.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, (size, fmt) in IMAGES.items():
-        path = CACHE / name
-        paths[name] = path
-        if path.exists():
-            continue
-        # A photo-like picture: gradients, shapes and fine noise (JPEG has real work to do).
-        base = Image.linear_gradient("L").resize(size).convert("RGB")
-        draw = ImageDraw.Draw(base)
-        for i in range(40):
-            x, y = (i * 7919) % size[0], (i * 104729) % size[1]
-            draw.ellipse(
-                (x, y, x + size[0] // 6, y + size[1] // 6), fill=((i * 50) % 255, (i * 90) % 255, 120)
-            )
-        noise = Image.effect_noise(size, 40).convert("RGB")
-        picture = Image.blend(base.filter(ImageFilter.GaussianBlur(3)), noise, 0.15)
-        picture.save(path, fmt, **({"quality": 92} if fmt == "JPEG" else {"compress_level": 6}))
+        paths[name] = CACHE / name
+        if not paths[name].exists():
+            save_photo_like(paths[name], size, fmt)
     return paths
 
 
