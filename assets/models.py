@@ -297,6 +297,10 @@ class Asset(Original):
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY, db_index=True)
     failure_reason = models.TextField(blank=True, editable=False)
+    # While processing: when its eager renditions were last queued or last started. A sweep queues
+    # them again once this is older than DAM_EAGER_STALL_SECONDS (a task lost with the broker, or
+    # never queued because the broker was down when the upload committed).
+    processing_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     uploaded_by = models.ForeignKey(

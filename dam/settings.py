@@ -311,8 +311,15 @@ DAM_WEBHOOK_BACKOFF_SECONDS = env.float("DAM_WEBHOOK_BACKOFF_SECONDS", default=5
 # How often a sweep looks for deliveries whose send was lost (a process killed between the commit
 # and the send, a broker that refused the task): the in-process sender's loop, and Celery beat.
 DAM_WEBHOOK_SWEEP_SECONDS = env.float("DAM_WEBHOOK_SWEEP_SECONDS", default=60.0)
+# An asset still processing this long after its eager task was queued or started has lost that
+# task (a broker restart, a worker node gone, a broker down at upload): Celery beat queues it again,
+# looking every DAM_EAGER_SWEEP_SECONDS. Running copies are harmless (renders are single-flight and
+# only one copy announces the asset), so this only needs to exceed a task's usual wait in the queue.
+DAM_EAGER_STALL_SECONDS = env.float("DAM_EAGER_STALL_SECONDS", default=600.0)
+DAM_EAGER_SWEEP_SECONDS = env.float("DAM_EAGER_SWEEP_SECONDS", default=min(60.0, DAM_EAGER_STALL_SECONDS / 2))
 CELERY_BEAT_SCHEDULE = {
     "send-lost-webhooks": {"task": "assets.tasks.sweep_webhooks", "schedule": DAM_WEBHOOK_SWEEP_SECONDS},
+    "requeue-stalled-assets": {"task": "renditions.tasks.sweep_stalled_assets", "schedule": DAM_EAGER_SWEEP_SECONDS},
 }
 
 # --- logging ----------------------------------------------------------------------------------

@@ -252,6 +252,9 @@ class Cluster:
             "WEB_CONCURRENCY": "2",
             "DAM_WEB_THREADS": "4",
             "DAM_WORKER_CONCURRENCY": "1",
+            # A task lost with the broker is queued again after 30 s (production: 10 minutes), so
+            # the faults' "every upload reaches ready" holds within the suite's wait.
+            "DAM_EAGER_STALL_SECONDS": "30",
             **self.extra_env,
         }
 
@@ -286,6 +289,7 @@ class Cluster:
             self.start_web(index)
         for index in range(1, self.workers + 1):
             self.start_worker(index)
+        self.start_beat()
         self.start_nginx()
 
     def start_web(self, index: int) -> None:
@@ -307,6 +311,14 @@ class Cluster:
         proc.start()
         self.procs[proc.name] = proc
         wait_until(lambda: b" ready." in proc.log.read_bytes()[offset:], START_TIMEOUT, proc.name)
+
+    def start_beat(self) -> None:
+        """One scheduler for the cluster (the sweeps of lost webhook sends and stalled assets)."""
+        env = {**self.app_env, "DAM_BEAT_SCHEDULE": str(self.dir / "celerybeat-schedule")}
+        proc = Proc("beat", ["bash", "-c", f"exec {procfile()['beat']}"], env, self.logs / "beat.log")
+        proc.start()
+        self.procs[proc.name] = proc
+        wait_until(lambda: b"beat: Starting" in proc.log.read_bytes(), START_TIMEOUT, proc.name)
 
     def start_nginx(self) -> None:
         from deploy.render import render

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from assets.models import Asset
 from assets.signals import delete_file_on_commit
 from dam.storage import renditions_storage
+from dam.unavailable import is_unavailable
 from renditions.models import Rendition, RenditionSpec
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ def _delete_rendition_file(sender: type[Rendition], instance: Rendition, **kwarg
 def mark_processing_if_eager(asset: Asset) -> None:
     if RenditionSpec.objects.filter(eager=True).exists():
         asset.status = Asset.Status.PROCESSING
+        asset.processing_since = timezone.now()
 
 
 def queue_eager_renditions(asset: Asset) -> None:
@@ -38,7 +41,15 @@ def queue_eager_renditions(asset: Asset) -> None:
         outbox.asset_event("asset.ready", asset)  # one query when nobody listens
         logger.info("asset %s is ready (no eager spec)", asset.id)
         return
-    generate_eager.delay(str(asset.id))
+    try:
+        generate_eager.delay(str(asset.id))
+    except Exception as exc:
+        # The broker stayed down through the publish retries. The row is committed: the request
+        # answers as it would have, and the stalled-asset sweep queues the task later.
+        if not is_unavailable(exc):
+            raise
+        logger.warning("asset %s: eager renditions not queued (broker unavailable); the sweep will queue them",
+                       asset.id)  # fmt: skip
 
 
 def forget_replaced_renditions(asset: Asset, previous_checksum: str) -> None:

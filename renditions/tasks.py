@@ -6,11 +6,14 @@ of this task) is found, not made again."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from assets import outbox
 from assets.exceptions import SourceMissing
@@ -28,6 +31,13 @@ logger = logging.getLogger(__name__)
 def generate_eager(self: Any, asset_id: str) -> None:
     asset: Asset | None = None
     try:
+        # Started: the sweep leaves a running task alone for DAM_EAGER_STALL_SECONDS. An asset no
+        # longer processing (deleted, or made ready by a copy of this task the sweep queued while
+        # this one was lost in a queue) has nothing left to do.
+        if not Asset.objects.filter(pk=asset_id, status=Asset.Status.PROCESSING).update(
+            processing_since=timezone.now()
+        ):
+            return
         asset = Asset.objects.filter(pk=asset_id).first()
         if asset is None:
             return  # deleted meanwhile
@@ -53,12 +63,52 @@ def generate_eager(self: Any, asset_id: str) -> None:
 
 
 def mark(asset: Asset, status: str, reason: str) -> None:
-    """The asset's new state and its announcement (asset.ready / asset.failed) commit together."""
+    """The asset's new state and its announcement (asset.ready / asset.failed) commit together,
+    once: only the task that moves the asset out of ``processing`` announces it (two copies of the
+    task can run when the sweep re-queued one that was only slow)."""
     asset.status, asset.failure_reason = status, reason
     with transaction.atomic():
-        Asset.objects.filter(pk=asset.pk).update(status=status, failure_reason=reason)
+        moved = Asset.objects.filter(pk=asset.pk, status=Asset.Status.PROCESSING).update(
+            status=status, failure_reason=reason, processing_since=None
+        )
+        if not moved:
+            return
         outbox.asset_event("asset.ready" if status == Asset.Status.READY else "asset.failed", asset)
     logger.info("asset %s is %s %s", asset.id, status, reason)
+
+
+def stalled(older_than: timedelta) -> list[str]:
+    """Assets still processing whose eager task was last queued or started before ``older_than``
+    ago: its task was lost (a broker restart, a worker node gone) or never queued (the broker was
+    down when the upload committed)."""
+    cutoff = timezone.now() - older_than
+    rows = Asset.objects.filter(status=Asset.Status.PROCESSING).filter(
+        Q(processing_since__lt=cutoff) | Q(processing_since__isnull=True, updated_at__lt=cutoff)
+    )
+    return [str(pk) for pk in rows.order_by("created_at").values_list("pk", flat=True)[:STALLED_BATCH]]
+
+
+STALLED_BATCH = 500  # assets a sweep re-queues at a time; the next sweep takes the rest
+
+
+def requeue_stalled(older_than: timedelta) -> int:
+    """Queue the eager task again for each stalled asset (its clock restarts, so one sweep queues
+    it once). Returns how many were queued. A broker failure raises: the asset it stopped at is
+    stalled again after DAM_EAGER_STALL_SECONDS, the others at the next sweep."""
+    queued = 0
+    for asset_id in stalled(older_than):
+        Asset.objects.filter(pk=asset_id, status=Asset.Status.PROCESSING).update(processing_since=timezone.now())
+        generate_eager.delay(asset_id)
+        logger.warning("asset %s was still processing after %ds: its eager renditions are queued again",
+                       asset_id, older_than.total_seconds())  # fmt: skip
+        queued += 1
+    return queued
+
+
+@shared_task
+def sweep_stalled_assets() -> None:
+    """Celery beat, every DAM_EAGER_SWEEP_SECONDS: re-queue stalled assets' eager renditions."""
+    requeue_stalled(timedelta(seconds=settings.DAM_EAGER_STALL_SECONDS))
 
 
 @shared_task(bind=True)

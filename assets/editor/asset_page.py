@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from assets import similar
@@ -191,7 +192,8 @@ def retry(request: HttpRequest, asset: Asset) -> HttpResponse:
     if asset.status != Asset.Status.FAILED:
         messages.info(request, "Only a failed asset can be retried.")
         return _back(asset.pk)
-    Asset.objects.filter(pk=asset.pk).update(status=Asset.Status.PROCESSING, failure_reason="")
+    Asset.objects.filter(pk=asset.pk).update(status=Asset.Status.PROCESSING, failure_reason="",
+                                             processing_since=timezone.now())  # fmt: skip
     transaction.on_commit(lambda: generate_eager.delay(str(asset.pk)))
     messages.success(request, "Retrying: its renditions are being made again.")
     return _back(asset.pk)

@@ -84,8 +84,10 @@ def test_a_lazy_request_first_is_served_and_the_task_then_finds_it(client, setti
     thumb.eager = True
     thumb.save()
     assert client.get(services.named_url(asset, thumb)).status_code == 200
+    Asset.objects.filter(pk=asset.pk).update(status=Asset.Status.PROCESSING)  # its task is due
     generate_eager.delay(str(asset.id))
     assert Rendition.objects.filter(asset=asset).count() == 1
+    assert Asset.objects.get(pk=asset.pk).status == Asset.Status.READY
 
 
 def test_deletion_is_announced_and_failures_are_recorded_until_it_gives_up(receiver, settings) -> None:

@@ -143,3 +143,37 @@ def test_a_worker_killed_mid_render_runs_the_task_again_and_the_rendition_exists
     assert len(files) == 1 and Image.open(files[0]).size == (3000, 3000)
     assert text.count("rendered asset=") == 1
     assert services.renders_in_flight() == 0
+
+
+def test_a_task_the_broker_lost_is_queued_again_by_the_sweep_and_announced_once(
+    broker, tmp_path, settings, receiver
+) -> None:
+    # given an upload whose eager task the broker then loses (its queue gone with a restart)
+    import redis
+    from django.core.management import call_command
+
+    from dam.storage_config import filesystem_storages
+
+    settings.STORAGES = {**settings.STORAGES, **filesystem_storages(tmp_path / "var")}
+    RenditionSpec.objects.filter(name="thumb").update(eager=True)
+    WebhookEndpoint.objects.create(url=receiver.url, secret=SECRET, events=["asset.ready"])
+    asset = ingest(io.BytesIO(images.jpeg((800, 600))), filename="x.jpg")
+    queue = redis.Redis.from_url(REDIS_URL)
+    assert queue.llen(broker) == 1
+    queue.delete(broker)
+    worker, log = start_worker(tmp_path, broker, "w1")
+    try:
+        time.sleep(1)
+        assert Asset.objects.get(pk=asset.pk).status == "processing"  # nothing would ever make it
+        # when the sweep runs past the stall time
+        call_command("requeue_stalled", "--older-than", "0", verbosity=0)
+        # then a worker makes it ready, and the app hears of it once
+        wait_for(lambda: Asset.objects.get(pk=asset.pk).status == "ready", 60, log.read_text()[-3000:])
+        assert receiver.arrived.wait(30), log.read_text()[-3000:]
+        call_command("requeue_stalled", "--older-than", "0", verbosity=0)  # nothing left to queue
+        time.sleep(1)
+    finally:
+        stop(worker)
+    assert queue.llen(broker) == 0
+    assert [json.loads(body)["event"] for _, body in receiver.requests] == ["asset.ready"]
+    assert Rendition.objects.filter(asset=asset, spec_name="thumb").count() == 1
