@@ -319,7 +319,10 @@ DAM_EAGER_STALL_SECONDS = env.float("DAM_EAGER_STALL_SECONDS", default=600.0)
 DAM_EAGER_SWEEP_SECONDS = env.float("DAM_EAGER_SWEEP_SECONDS", default=min(60.0, DAM_EAGER_STALL_SECONDS / 2))
 CELERY_BEAT_SCHEDULE = {
     "send-lost-webhooks": {"task": "assets.tasks.sweep_webhooks", "schedule": DAM_WEBHOOK_SWEEP_SECONDS},
-    "requeue-stalled-assets": {"task": "renditions.tasks.sweep_stalled_assets", "schedule": DAM_EAGER_SWEEP_SECONDS},
+    "requeue-stalled-assets": {
+        "task": "renditions.tasks.sweep_stalled_assets",
+        "schedule": DAM_EAGER_SWEEP_SECONDS,
+    },
 }
 
 # --- logging ----------------------------------------------------------------------------------

@@ -97,7 +97,9 @@ def requeue_stalled(older_than: timedelta) -> int:
     stalled again after DAM_EAGER_STALL_SECONDS, the others at the next sweep."""
     queued = 0
     for asset_id in stalled(older_than):
-        Asset.objects.filter(pk=asset_id, status=Asset.Status.PROCESSING).update(processing_since=timezone.now())
+        Asset.objects.filter(pk=asset_id, status=Asset.Status.PROCESSING).update(
+            processing_since=timezone.now()
+        )
         generate_eager.delay(asset_id)
         logger.warning("asset %s was still processing after %ds: its eager renditions are queued again",
                        asset_id, older_than.total_seconds())  # fmt: skip

@@ -35,21 +35,41 @@ def broker_down() -> Any:
     from dam.celery import app
 
     conf = app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.broker_connection_max_retries, conf.task_publish_retry_policy)
-    conf.task_always_eager, conf.broker_url, conf.broker_connection_max_retries = False, "redis://127.0.0.1:9/0", 0
+    saved = (
+        conf.task_always_eager,
+        conf.broker_url,
+        conf.broker_connection_max_retries,
+        conf.task_publish_retry_policy,
+    )
+    conf.task_always_eager, conf.broker_url, conf.broker_connection_max_retries = (
+        False,
+        "redis://127.0.0.1:9/0",
+        0,
+    )
     conf.task_publish_retry_policy = {"max_retries": 0}
     app._pool = None
     yield
-    conf.task_always_eager, conf.broker_url, conf.broker_connection_max_retries, conf.task_publish_retry_policy = saved
+    (
+        conf.task_always_eager,
+        conf.broker_url,
+        conf.broker_connection_max_retries,
+        conf.task_publish_retry_policy,
+    ) = saved
     app._pool = None
     app.amqp._producer_pool = None
 
 
-def test_an_upload_the_broker_refused_answers_201_and_a_sweep_makes_it_ready(api, eager_thumb, broker_down) -> None:
+def test_an_upload_the_broker_refused_answers_201_and_a_sweep_makes_it_ready(
+    api, eager_thumb, broker_down
+) -> None:
     # given a broker that is down when the upload commits
-    WebhookEndpoint.objects.create(url="https://hooks.example.com/dam", secret="whsec_x", events=["asset.ready"])
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/dam", secret="whsec_x", events=["asset.ready"]
+    )
     # when an asset is uploaded
-    response = api.post("/api/v1/assets/", {"file": SimpleUploadedFile("x.jpg", images.jpeg())}, format="multipart")
+    response = api.post(
+        "/api/v1/assets/", {"file": SimpleUploadedFile("x.jpg", images.jpeg())}, format="multipart"
+    )
     # then the upload still succeeds (the row committed; only the task is missing) and waits
     assert response.status_code == 201, response.content
     asset = Asset.objects.get(pk=response.json()["id"])
@@ -77,7 +97,9 @@ def broker_down_over() -> None:
 
 def test_a_second_copy_of_the_task_neither_renders_nor_announces_again(eager_thumb) -> None:
     # given an asset made ready by its task, and an endpoint listening
-    WebhookEndpoint.objects.create(url="https://hooks.example.com/dam", secret="whsec_x", events=["asset.ready"])
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/dam", secret="whsec_x", events=["asset.ready"]
+    )
     asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
     assert Asset.objects.get(pk=asset.pk).status == Asset.Status.READY
     made = Rendition.objects.filter(asset=asset).count()
@@ -97,7 +119,9 @@ def test_the_sweep_leaves_a_recent_or_finished_asset_alone(eager_thumb) -> None:
     Asset.objects.filter(pk=fresh.pk).update(status=Asset.Status.PROCESSING, processing_since=timezone.now())
     Asset.objects.filter(pk=old.pk).update(status=Asset.Status.PROCESSING, processing_since=hour_ago)
     # a row from before the column existed: its last change stands in
-    Asset.objects.filter(pk=legacy.pk).update(status=Asset.Status.PROCESSING, processing_since=None, updated_at=hour_ago)
+    Asset.objects.filter(pk=legacy.pk).update(
+        status=Asset.Status.PROCESSING, processing_since=None, updated_at=hour_ago
+    )
     assert sorted(stalled(timedelta(minutes=10))) == sorted([str(old.pk), str(legacy.pk)])
     # a sweep restarts the clock of what it queued: the next sweep does not queue it again
     call_command("requeue_stalled", verbosity=0)
