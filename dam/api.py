@@ -119,6 +119,13 @@ def _finish(response: Response) -> Response:
 API_PREFIX = "/api/"
 
 
+def error(status_code: int, code: str, detail: str) -> JsonResponse:
+    """A problem+json answer made outside DRF (Django's own error handlers; see dam/error_pages.py)."""
+    response = JsonResponse(problem(status_code, code, detail), status=status_code, content_type=PROBLEM)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def not_found(request: HttpRequest) -> JsonResponse:
     """Django's 404 under /api/ (a URL no view matched); see dam/error_pages.py."""
     return JsonResponse(problem(404, "not_found", "No such endpoint."), status=404, content_type=PROBLEM)

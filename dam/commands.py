@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import math
 import sys
 import uuid
 from collections.abc import Iterable
@@ -62,4 +64,19 @@ def parse_uuids(values: Iterable[str], *, option: str) -> list[uuid.UUID]:
             raise CommandError(
                 f"{option} {value!r} is not an id (a UUID such as {uuid.UUID(int=0)})."
             ) from exc
+    return parsed
+
+
+MAX_SECONDS = 10 * 365 * 24 * 3600  # ten years: anything longer is a typo, or an overflow to come
+
+
+def seconds(value: str) -> float:
+    """An argparse ``type`` for a duration in seconds: a finite number from 0 to ten years (``nan``,
+    ``inf`` and ``1e30`` are floats, but not durations a date can be built from)."""
+    try:
+        parsed = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(parsed) or not 0 <= parsed <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more seconds, at most {MAX_SECONDS}")
     return parsed

@@ -17,6 +17,8 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(static("dam/favicon.svg"))
 
 
+handler400 = "dam.error_pages.bad_request"
+handler403 = "dam.error_pages.permission_denied"
 handler404 = "dam.error_pages.not_found"
 handler500 = "dam.error_pages.server_error"
 

@@ -26,7 +26,7 @@ from tests.api.conftest import assert_problem
 pytestmark = pytest.mark.django_db
 
 CALLERS = ["no-perm staff", "view-only staff", "full staff", "read-only key", "read-write key"]
-VIEW_ONLY = ["view_asset", "view_renditionspec", "view_webhookendpoint"]
+VIEW_ONLY = ["view_asset", "view_renditionspec", "view_webhookendpoint", "view_collection"]
 FULL = [*VIEW_ONLY, "add_asset", "change_asset", "delete_asset",
         "add_webhookendpoint", "change_webhookendpoint", "delete_webhookendpoint"]  # fmt: skip
 HOOKS = "/api/v1/webhook-endpoints/"
@@ -37,9 +37,12 @@ ENDPOINTS: dict[str, tuple[str, str, Any]] = {
     "read an asset": ("get", "/api/v1/assets/{asset}/", None),
     "find similar assets": ("get", "/api/v1/assets/{asset}/similar/", None),
     "list rendition specs": ("get", "/api/v1/rendition-specs/", None),
+    "list collections": ("get", "/api/v1/collections/", None),
     "upload (multipart)": ("post", "/api/v1/assets/", "multipart"),
     "edit an asset": ("patch", "/api/v1/assets/{asset}/", {"title": "New"}),
     "delete an asset": ("delete", "/api/v1/assets/{asset}/", None),
+    "replace its file (multipart)": ("put", "/api/v1/assets/{asset}/file/", "multipart"),
+    "replace its file from a direct upload": ("put", "/api/v1/assets/{asset}/file/", "own upload"),
     "sign URLs": ("post", "/api/v1/assets/{asset}/urls/", {"specs": ["width-10"]}),
     "list usages": ("get", "/api/v1/assets/{asset}/usages/", None),
     "read a usage": ("get", "/api/v1/assets/{asset}/usages/article:1", None),
@@ -65,9 +68,13 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "read an asset":             (403,    200,       200,  200,           200),
     "find similar assets":       (403,    200,       200,  200,           200),
     "list rendition specs":      (403,    200,       200,  200,           200),
+    "list collections":          (403,    200,       200,  200,           200),
     "upload (multipart)":        (403,    403,       201,  403,           201),
     "edit an asset":             (403,    403,       200,  403,           200),
     "delete an asset":           (403,    403,       204,  403,           204),
+    # a new original is a change to the asset (change_asset), whichever way its bytes arrive
+    "replace its file (multipart)": (403, 403,       200,  403,           200),
+    "replace its file from a direct upload": (403, 403, 200, 403,         200),
     "sign URLs":                 (403,    403,       200,  403,           200),
     # usages: reading needs view_asset; writing them is changing the asset (change_asset)
     "list usages":               (403,    200,       200,  200,           200),
@@ -163,6 +170,8 @@ def test_every_endpoint_for_every_caller(endpoint: str, caller_kind: str, expect
                        endpoint=hook.pk, delivery=delivery.pk)  # fmt: skip
     if body == "multipart":
         body = {"file": SimpleUploadedFile("b.jpg", images.jpeg())}
+    elif body == "own upload":
+        body = {"upload": str(own_upload(caller).id)}
     # when
     response = getattr(caller.client, method)(
         path, body, format="multipart" if "file" in (body or {}) else "json"
@@ -175,6 +184,8 @@ def test_every_endpoint_for_every_caller(endpoint: str, caller_kind: str, expect
     refused_write = expected == 403 and method != "get"
     if refused_write and endpoint in ("edit an asset", "delete an asset"):
         assert Asset.objects.get(pk=asset.pk).title == asset.title  # nothing changed
+    if refused_write and "replace its file" in endpoint:
+        assert Asset.objects.get(pk=asset.pk).sha256 == asset.sha256 and not asset.versions.exists()
     if refused_write and "usage" in endpoint:
         assert list(asset.usages.values_list("external_id", "url")) == [
             ("article:1", "https://app.example/a/1")

@@ -131,8 +131,28 @@ def test_verify_storage(two_assets, storage) -> None:
         (["prune_renditions", "--everything"], "unrecognized arguments: --everything"),
         (["verify_storage", "extra"], "unrecognized arguments: extra"),
         (["prune_uploads", "--all"], "unrecognized arguments: --all"),
-        (["verify_storage", "--orphans", "--grace", "-1"], "--grace must be 0 or more seconds, not -1."),
-        (["verify_storage", "--grace", "soon"], "argument --grace: invalid float value"),
+        (
+            ["verify_storage", "--orphans", "--grace", "-1"],
+            "argument --grace: '-1' must be 0 or more seconds",
+        ),
+        (
+            ["verify_storage", "--orphans", "--grace", "nan"],
+            "argument --grace: 'nan' must be 0 or more seconds",
+        ),
+        (
+            ["verify_storage", "--orphans", "--grace", "inf"],
+            "argument --grace: 'inf' must be 0 or more seconds",
+        ),
+        (
+            ["verify_storage", "--orphans", "--grace", "1e30"],
+            "argument --grace: '1e30' must be 0 or more seconds",
+        ),
+        (["verify_storage", "--grace", "soon"], "argument --grace: 'soon' is not a number of seconds"),
+        (["requeue_stalled", "--older-than", "-1"], "argument --older-than: '-1' must be 0 or more seconds"),
+        (
+            ["requeue_stalled", "--older-than", "nan"],
+            "argument --older-than: 'nan' must be 0 or more seconds",
+        ),
         (["create_api_key", "  "], "NAME must not be empty."),
         (["create_api_key", "x" * 101], "NAME must be at most 100 characters"),
     ],

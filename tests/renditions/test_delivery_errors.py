@@ -72,3 +72,23 @@ def test_a_bug_under_r_is_a_plain_500_never_an_html_page(client: Client, monkeyp
 def test_outside_r_and_api_django_pages_are_unchanged(client: Client) -> None:
     response = client.get("/nothing-here/")
     assert response.status_code == 404 and "text/html" in response["Content-Type"]
+
+
+def test_a_request_django_refuses_before_any_view_is_plain_under_r(client: Client) -> None:
+    # given a Host header that is not one of DAM_ALLOWED_HOSTS (Django refuses it: DisallowedHost)
+    response = client.get(f"/r/{ASSET}/thumb/{KEY}.webp", HTTP_HOST="evil.example")
+    # then the delivery format, not Django's HTML page, and the host is not echoed
+    assert_delivery_error(response, 400, "invalid")
+    assert b"evil.example" not in response.content
+
+
+def test_a_request_django_refuses_before_any_view_is_problem_json_under_api(client: Client) -> None:
+    response = client.get("/api/v1/assets/", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid" and response["Cache-Control"] == "no-store"
+    assert b"evil.example" not in response.content
+
+
+def test_a_refused_request_elsewhere_keeps_djangos_page(client: Client) -> None:
+    response = client.get("/admin/", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and "text/html" in response["Content-Type"]

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import ngettext
 
-from dam.commands import DamCommand
+from dam.commands import DamCommand, seconds
 from dam.unavailable import is_unavailable
 from renditions.tasks import requeue_stalled
 
@@ -22,18 +22,16 @@ class Command(DamCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--older-than", type=float, metavar="SECONDS", default=None,
+            "--older-than", type=seconds, metavar="SECONDS", default=None,
             help="Processing for longer than this since its task was queued or started "
                  "(default: DAM_EAGER_STALL_SECONDS).",
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
-        seconds = options["older_than"]
-        seconds = settings.DAM_EAGER_STALL_SECONDS if seconds is None else seconds
-        if seconds < 0:
-            raise CommandError("--older-than must not be negative.")
+        older_than = options["older_than"]
+        older_than = settings.DAM_EAGER_STALL_SECONDS if older_than is None else older_than
         try:
-            queued = requeue_stalled(timedelta(seconds=seconds))
+            queued = requeue_stalled(timedelta(seconds=older_than))
         except Exception as exc:
             if is_unavailable(exc):
                 raise CommandError(f"The broker is unavailable ({type(exc).__name__}); try again.") from exc

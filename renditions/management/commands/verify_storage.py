@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils.translation import ngettext
 
-from dam.commands import DamCommand
+from dam.commands import DamCommand, seconds
 from renditions import maintenance
 from renditions.management.commands._progress import progress
 from renditions.models import Rendition
@@ -28,12 +28,10 @@ class Command(DamCommand):
             "--fix", action="store_true", help="Drop rows of missing renditions (they are remade on request)."
         )
         parser.add_argument("--orphans", action="store_true", help="Also fail on objects no row refers to.")
-        parser.add_argument("--grace", type=float, default=maintenance.ORPHAN_GRACE.total_seconds(),
+        parser.add_argument("--grace", type=seconds, default=maintenance.ORPHAN_GRACE.total_seconds(),
                             help="Orphans younger than this many seconds may be writes in flight (default 3600).")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["grace"] < 0:
-            raise CommandError(f"--grace must be 0 or more seconds, not {options['grace']:g}.")
         total = maintenance.reference_count()
         checks = progress(
             maintenance.checked(), verbosity=self.verbosity, total=total, desc="checking", unit="object"
