@@ -78,10 +78,14 @@ def with_similar(body: Any, asset: Asset) -> Any:
 def serialize_assets(request: Request, assets: list[Asset], context: dict[str, Any] | None = None) -> Any:
     """Assets as JSON with every named rendition: the specs and the made renditions are read once
     for the whole list (two queries), and no storage is asked anything."""
+    return asset_serializer(request, assets, context).data
+
+
+def asset_serializer(request: Request, assets: list[Asset], context: dict[str, Any] | None = None) -> Any:
     context = {**(context or {}), "request": request, "specs": list(RenditionSpec.objects.all())}
     context["renditions"] = services.named_renditions(assets, base=base_url(request), specs=context["specs"])
     context["collection_paths"] = collection_paths(assets)
-    return s.AssetSerializer(assets, many=True, context=context).data
+    return s.AssetSerializer(assets, many=True, context=context)
 
 
 class ApiViewSet(viewsets.GenericViewSet):
