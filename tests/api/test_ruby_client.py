@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from api.permissions import PerClientThrottle
-from assets.models import ApiKey, WebhookEndpoint
+from assets.models import ApiKey, Collection, WebhookEndpoint
 from tests import images
 
 GEM = Path(__file__).resolve().parents[2] / "clients" / "ruby"
@@ -77,14 +77,18 @@ def free_port() -> int:
 
 @pytest.fixture
 def live_env(live_server, settings, tmp_path: Path) -> dict[str, str]:
-    """A live server with keys and a webhook endpoint that points back at the Ruby process."""
+    """A live server with keys, a webhook endpoint that points back at the Ruby process, and two
+    collections below the root (the API only reads collections)."""
     settings.DAM_DELIVERY = "proxy"  # rendition bytes come through the app on either storage
     settings.DAM_WEBHOOK_ALLOW_PRIVATE = True  # the Ruby process's receiver is on loopback
     _, key = ApiKey.issue("ruby")
     _, read_only = ApiKey.issue("ruby-reader", read_only=True)
     port = free_port()
     WebhookEndpoint.objects.create(url=f"http://127.0.0.1:{port}/hooks/dam", secret=WEBHOOK_SECRET)
+    features = Collection.objects.add_child(Collection.default(), create_kwargs={"name": "Ruby features"})
+    below = Collection.objects.add_child(features, create_kwargs={"name": "2026"})
     (tmp_path / "photo.jpg").write_bytes(images.jpeg((320, 240)))
+    (tmp_path / "other.png").write_bytes(images.png((200, 150)))
     (tmp_path / "evil.jpg").write_bytes(images.html())
     return {
         "DAM_URL": live_server.url,
@@ -95,6 +99,9 @@ def live_env(live_server, settings, tmp_path: Path) -> dict[str, str]:
         "DAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "IMAGE": str(tmp_path / "photo.jpg"),
         "BAD": str(tmp_path / "evil.jpg"),
+        "OTHER_IMAGE": str(tmp_path / "other.png"),
+        "DAM_COLLECTION_ID": str(features.pk),
+        "DAM_SUBCOLLECTION_ID": str(below.pk),
     }
 
 

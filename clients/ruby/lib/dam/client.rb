@@ -6,8 +6,9 @@ module Dam
   #   dam = Dam::Client.new(base_url: "https://dam.example.com", api_key: ENV["DAM_API_KEY"])
   #   dam.assets.list(tag: "homepage").each { |asset| ... }
   #   dam.uploads.upload("forest.jpg", title: "Forest", tags: %w[nature])
+  #   dam.collections.list; dam.webhook_endpoints.create(url: "https://app.example.com/hooks/dam")
   class Client
-    attr_reader :config, :assets, :uploads, :rendition_specs, :asset_usages
+    attr_reader :config, :assets, :uploads, :rendition_specs, :asset_usages, :collections, :webhook_endpoints
 
     # config: a Dam::Configuration (keywords then override its settings), or just the settings
     # as keywords (the rest from the environment and the defaults). The block receives each
@@ -17,9 +18,11 @@ module Dam
       @config = config ? config.merge(**settings) : Configuration.new(**settings)
       @http = HTTP.new(@config, sleeper: sleeper, &faraday)
       @assets = Resources::Assets.new(@http)
-      @uploads = Resources::Uploads.new(@http)
+      @uploads = Resources::Uploads.new(@http, @assets)
       @rendition_specs = Resources::RenditionSpecs.new(@http)
       @asset_usages = Resources::Usages.new(@http)
+      @collections = Resources::Collections.new(@http)
+      @webhook_endpoints = Resources::WebhookEndpoints.new(@http)
       @similar = Resources::SimilarAssets.new(@http)
     end
 

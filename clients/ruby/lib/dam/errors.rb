@@ -104,7 +104,7 @@ module Dam
     CODES = %w[bad_signature].freeze
   end
 
-  # 404: no such asset, upload, rendition spec or endpoint.
+  # 404: no such asset, upload, rendition spec, collection, webhook endpoint or delivery.
   class NotFound < ApiError
     CODES = %w[not_found unknown_spec].freeze
   end
@@ -122,6 +122,12 @@ module Dam
   # 409: `complete` before the file arrived, with another size, or while another `complete` runs.
   class UploadIncomplete < Conflict
     CODES = %w[upload_incomplete].freeze
+  end
+
+  # 409: a test or a redelivery to an inactive webhook endpoint: activate it first
+  # (`webhook_endpoints.update(id, active: true)`).
+  class EndpointInactive < Conflict
+    CODES = %w[endpoint_inactive].freeze
   end
 
   # 410: the original is gone from storage.
@@ -152,8 +158,8 @@ module Dam
   # The lookup tables, filled once every family exists.
   class ApiError
     FAMILIES = [InvalidRequest, InvalidFile, InvalidSpec, NotAuthenticated, PermissionDenied,
-                BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, Gone, UploadExpired,
-                RateLimited, Overloaded, ServerError].freeze
+                BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, EndpointInactive, Gone,
+                UploadExpired, RateLimited, Overloaded, ServerError].freeze
     FAMILIES.each { |family| family::CODES.each { |code| BY_CODE[code] = family } }
     BY_CODE.freeze
     BY_STATUS.merge!(400 => InvalidRequest, 401 => NotAuthenticated, 403 => PermissionDenied,

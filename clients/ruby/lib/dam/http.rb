@@ -23,8 +23,9 @@ module Dam
     end
 
     # An API call. `path` is relative to /api/v1/. Returns the parsed JSON (nil for 204).
-    # `idempotent: true` marks a POST that may be replayed (e.g. `complete`).
-    def call(method, path, query: nil, json: nil, body: nil, headers: {}, idempotent: false)
+    # `idempotent: true` marks a POST that may be replayed (e.g. `complete`), `idempotent: false`
+    # a PUT that may not (each call records something); nil: by the method and Idempotency-Key.
+    def call(method, path, query: nil, json: nil, body: nil, headers: {}, idempotent: nil)
       url = Params.query(path, query)
       headers = headers.dup
       if json

@@ -43,5 +43,19 @@ module Dam
     def self.cursor(url)
       query(url)["cursor"]
     end
+
+    # Every result of a cursor-paginated endpoint, newest first: an Enumerator that fetches a
+    # page when the iteration reaches it (`.first(10)` fetches one page).
+    def self.enumerate(http, path, filters = nil)
+      Enumerator.new do |yielder|
+        body = http.call(:get, path, query: filters)
+        loop do
+          body.fetch("results").each { |result| yielder << result }
+          break unless body["next"]
+
+          body = http.call(:get, path, query: query(body["next"]))
+        end
+      end
+    end
   end
 end

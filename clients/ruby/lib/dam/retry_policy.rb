@@ -29,8 +29,12 @@ module Dam
     end
 
     # A POST is replayed only when it carries an Idempotency-Key or is known to be idempotent.
+    # `idempotent`: true or false decides for the call (false: a PUT whose every call records
+    # something, e.g. a file replacement); nil decides by the method and the header.
     def replayable?(method, headers, idempotent)
-      idempotent || IDEMPOTENT_METHODS.include?(method) || headers.key?("Idempotency-Key")
+      return idempotent unless idempotent.nil?
+
+      IDEMPOTENT_METHODS.include?(method) || headers.key?("Idempotency-Key")
     end
 
     # Seconds to wait before attempt number `attempt + 1`, or nil to give up and raise.

@@ -200,4 +200,185 @@ class LiveFlowsTest < Minitest::Test
       assert_raises(Dam::WebhookError) { dam.webhook_event("#{delivery.body} ", delivery.headers["x-dam-signature"]) }
     end
   end
+
+  def test_collections_hold_assets_and_filter_them
+    # given the fixture's tree: the root, "Ruby features" below it, "2026" below that
+    features_id = Integer(ENV.fetch("DAM_COLLECTION_ID"))
+    below_id = Integer(ENV.fetch("DAM_SUBCOLLECTION_ID"))
+    tree = dam.collections.list
+    root = tree.first
+    assert_equal [nil, 1], root.values_at("parent", "depth")
+    features = dam.collections.find(features_id)
+    assert_equal ["Ruby features", "#{root["path"]} / Ruby features", root["id"], 2],
+                 features.values_at("name", "path", "parent", "depth")
+    below = dam.collections.find("#{features["path"]} / 2026")
+    assert_equal [below_id, features_id, 3], below.values_at("id", "parent", "depth")
+    assert_operator tree.index(features), :<, tree.index(below) # depth-first
+    assert_equal tree, dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).collections.list
+    assert_raises(Dam::NotFound) { dam.collections.find("No such / collection") }
+    # when assets go into them (multipart, direct upload, and a move)
+    tag = unique_tag
+    in_features = create(tags: [tag], collection: features_id)
+    in_below = dam.uploads.upload(image_path, tags: [tag], collection: below_id)
+    elsewhere = create(tags: [tag])
+    moved = dam.assets.update(elsewhere["id"], collection: below_id)
+    # then
+    assert_equal [features_id, below_id, root["id"], below_id],
+                 ([in_features, in_below, elsewhere, moved].map { |asset| asset["collection"]["id"] })
+    assert_equal [in_features["id"]], (dam.assets.list(tag: tag, collection: features_id).map { |one| one["id"] })
+    assert_equal [elsewhere["id"], in_below["id"], in_features["id"]],
+                 (dam.assets.list(tag: tag, collection: features_id, include_descendants: true).map { |one| one["id"] })
+    assert_equal 3, dam.assets.list(tag: tag, collection: root["id"], include_descendants: true).count
+    assert_empty dam.assets.list(tag: tag, collection: root["id"]).to_a
+  end
+
+  def test_replacing_the_file_keeps_the_asset_and_moves_its_urls
+    # given
+    asset = create(title: "Before", tags: %w[kept])
+    old_thumb = asset["renditions"]["thumb"]["url"]
+    # when
+    replaced = dam.assets.replace_file(asset["id"], file: ENV.fetch("OTHER_IMAGE"))
+    # then: the same asset, another file, new URLs; the old ones redirect
+    assert_equal [asset["id"], "Before", %w[kept], 200, 150, "PNG"],
+                 replaced.values_at("id", "title", "tags", "width", "height", "format")
+    refute_equal asset["checksum"], replaced["checksum"]
+    new_thumb = replaced["renditions"]["thumb"]["url"]
+    refute_equal old_thumb, new_thumb
+    moved = fetch(old_thumb)
+    assert_equal 302, moved.status
+    assert_equal URI(new_thumb).path, URI.join(old_thumb, moved.headers["Location"]).path
+    assert_equal 200, fetch(new_thumb).status
+    assert_equal replaced["checksum"], dam.assets.get(asset["id"])["checksum"]
+    if RECEIVER
+      delivery = RECEIVER.wait_for do |one|
+        one.headers["x-dam-event"] == "asset.updated" && one.body.include?(asset["id"]) &&
+          one.body.include?("previous_checksum")
+      end
+      refute_nil delivery, "no asset.updated webhook arrived"
+      event = dam.webhook_event(delivery.body, delivery.headers["x-dam-signature"])
+      assert_equal [asset["id"], asset["checksum"], "file"],
+                   event["data"]["asset"].values_at("id", "previous_checksum", "change")
+    end
+    # a refused file changes nothing; a read-only key may not replace
+    refused = assert_raises(Dam::InvalidFile) { dam.assets.replace_file(asset["id"], file: ENV.fetch("BAD")) }
+    assert_equal [400, "invalid_image"], [refused.status, refused.code]
+    denied = assert_raises(Dam::PermissionDenied) do
+      dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).assets.replace_file(asset["id"], file: image_path)
+    end
+    assert_equal "permission_denied", denied.code
+    assert_equal replaced["checksum"], dam.assets.get(asset["id"])["checksum"]
+  end
+
+  def test_replacing_the_file_from_a_direct_upload
+    # given
+    asset = create(title: "Direct replace")
+    other = File.binread(ENV.fetch("OTHER_IMAGE"))
+    started = dam.uploads.start(filename: "other.png", content_type: "image/png", byte_size: other.bytesize)
+    upload_id = started["upload"]["id"]
+    early = assert_raises(Dam::UploadIncomplete) { dam.assets.replace_file(asset["id"], upload: upload_id) }
+    assert_equal [409, "upload_incomplete"], [early.status, early.code]
+    # when: step by step, the PUT twice (idempotent)
+    assert dam.uploads.transfer(started["instructions"], ENV.fetch("OTHER_IMAGE"))
+    first = dam.assets.replace_file(asset["id"], upload: upload_id)
+    again = dam.assets.replace_file(asset["id"], upload: upload_id)
+    # then
+    assert_equal [asset["id"], "Direct replace", "PNG"], first.values_at("id", "title", "format")
+    refute_equal asset["checksum"], first["checksum"]
+    assert_equal first.values_at("id", "checksum"), again.values_at("id", "checksum")
+    assert_equal "complete", dam.uploads.get(upload_id)["status"]
+    # and in one call, back to the first picture
+    back = dam.uploads.replace(asset["id"], File.open(image_path, "rb"), filename: "photo.jpg")
+    assert_equal [asset["id"], asset["checksum"], "JPEG"], back.values_at("id", "checksum", "format")
+    missing = assert_raises(Dam::NotFound) do
+      dam.assets.replace_file(asset["id"], upload: "00000000-0000-4000-8000-000000000000")
+    end
+    assert_equal "not_found", missing.code
+  end
+
+  def test_webhook_endpoints_are_managed_and_read
+    receiver = WebhookReceiver.new(0)
+    hooks = dam.webhook_endpoints
+    # when
+    created = hooks.create(url: receiver.url, events: %w[asset.ready asset.deleted])
+    id = created["id"]
+    # then: the secret is in this answer only
+    assert_match(/\Awhsec_/, created["secret"])
+    assert_equal [receiver.url, %w[asset.deleted asset.ready], true], created.values_at("url", "events", "active")
+    assert_equal created.except("secret"), hooks.get(id)
+    listed = hooks.list(page_size: 1).to_a # this one and the fixture's, one page each
+    assert_equal id, listed.first["id"]
+    assert_operator listed.size, :>=, 2
+    refute(listed.any? { |one| one.key?("secret") })
+    # an inactive endpoint is sent nothing, not even a test
+    paused = hooks.update(id, active: false)
+    refute paused["active"]
+    inactive = assert_raises(Dam::EndpointInactive) { hooks.test(id) }
+    assert_equal [409, "endpoint_inactive"], [inactive.status, inactive.code]
+    resumed = hooks.update(id, active: true, events: [])
+    assert_equal [true, []], resumed.values_at("active", "events")
+    # refused input names its fields; a read-only key reads but does not write
+    bad = assert_raises(Dam::InvalidRequest) { hooks.create(url: "ftp://example.com/hooks", events: %w[asset.nope]) }
+    assert_equal %w[events url], bad.errors.keys.sort
+    reader = dam(api_key: ENV.fetch("DAM_READ_ONLY_KEY")).webhook_endpoints
+    assert_equal id, reader.get(id)["id"]
+    assert_raises(Dam::PermissionDenied) { reader.create(url: receiver.url) }
+    assert_raises(Dam::PermissionDenied) { reader.rotate_secret(id) }
+    assert_raises(Dam::PermissionDenied) { reader.delete(id) }
+    # when deleted
+    assert hooks.delete(id)
+    # then
+    assert_raises(Dam::NotFound) { hooks.get(id) }
+    assert_raises(Dam::NotFound) { hooks.deliveries(id).first }
+  ensure
+    receiver&.close
+  end
+
+  def test_webhook_endpoint_test_events_rotation_and_redelivery
+    receiver = WebhookReceiver.new(0)
+    hooks = dam.webhook_endpoints
+    endpoint = hooks.create(url: receiver.url, events: %w[asset.deleted])
+    id = endpoint["id"]
+    secret = endpoint["secret"]
+    # a test event, signed with the secret shown once, recorded in the deliveries
+    queued = hooks.test(id)
+    assert_equal [id, "webhook.test"], queued.values_at("endpoint_id", "event")
+    first = arrival(receiver, queued)
+    event = Dam::Webhook.construct_event(first.body, first.headers["x-dam-signature"], secret)
+    assert_equal ["webhook.test", id, queued["id"]], [event["event"], event["data"]["endpoint"]["id"], event["id"]]
+    delivered = eventually { hooks.deliveries(id, event: "webhook.test", status: "delivered").to_a.first }
+    assert_equal [queued["id"], 204, 1], delivered.values_at("id", "response_status", "attempts")
+    # rotated: the old secret signs too for a while; then revoked at once
+    rotated = hooks.rotate_secret(id)
+    refute_equal secret, rotated["secret"]
+    refute_nil rotated["previous_secret_expires_at"]
+    overlap = arrival(receiver, hooks.test(id))
+    assert_equal 2, overlap.headers["x-dam-signature"].scan("v1=").size
+    [secret, rotated["secret"]].each do |one|
+      assert Dam::Webhook.valid?(overlap.body, overlap.headers["x-dam-signature"], one)
+    end
+    revoked = hooks.rotate_secret(id, expire_previous_in: 0)
+    assert_nil revoked["previous_secret_expires_at"]
+    alone = arrival(receiver, hooks.test(id))
+    assert Dam::Webhook.valid?(alone.body, alone.headers["x-dam-signature"], revoked["secret"])
+    refute Dam::Webhook.valid?(alone.body, alone.headers["x-dam-signature"], rotated["secret"])
+    # redelivered: a new delivery of the same event, signed with today's secret
+    again = hooks.redeliver(id, queued["id"])
+    refute_equal queued["id"], again["id"]
+    redelivered = arrival(receiver, again)
+    assert_equal event["data"], Dam::Webhook.construct_event(redelivered.body, redelivered.headers["x-dam-signature"],
+                                                             revoked["secret"])["data"]
+    assert_equal 4, hooks.deliveries(id, event: "webhook.test", page_size: 1).count
+    assert_raises(Dam::NotFound) { hooks.redeliver(id, "00000000-0000-4000-8000-000000000000") }
+  ensure
+    hooks&.delete(id) if id
+    receiver&.close
+  end
+
+  private
+
+  def arrival(receiver, delivery)
+    found = receiver.wait_for { |one| one.headers["x-dam-delivery"] == delivery["id"] }
+    refute_nil found, "delivery #{delivery["id"]} did not arrive"
+    found
+  end
 end

@@ -11,7 +11,8 @@ class ErrorsTest < Minitest::Test
     "not_found" => Dam::NotFound, "unknown_spec" => Dam::NotFound,
     "upload_incomplete" => Dam::UploadIncomplete, "source_missing" => Dam::Gone,
     "upload_expired" => Dam::UploadExpired, "request_too_large" => Dam::InvalidRequest,
-    "throttled" => Dam::RateLimited, "overloaded" => Dam::Overloaded
+    "throttled" => Dam::RateLimited, "overloaded" => Dam::Overloaded,
+    "endpoint_inactive" => Dam::EndpointInactive
   }.freeze
 
   def test_a_class_per_family_found_by_code
@@ -22,6 +23,7 @@ class ErrorsTest < Minitest::Test
   def test_families_nest_so_a_caller_can_rescue_broadly
     assert_operator Dam::InvalidFile, :<, Dam::InvalidRequest
     assert_operator Dam::UploadIncomplete, :<, Dam::Conflict
+    assert_operator Dam::EndpointInactive, :<, Dam::Conflict
     assert_operator Dam::TimeoutError, :<, Dam::ConnectionError
     [Dam::ApiError, Dam::ConnectionError, Dam::WebhookError, Dam::UploadFailed].each do |family|
       assert_operator family, :<, Dam::Error

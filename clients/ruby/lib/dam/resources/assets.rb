@@ -22,11 +22,12 @@ module Dam
   end
 
   module Resources
-    # GET/POST assets/, GET/PATCH/DELETE assets/{id}/, POST assets/{id}/urls/.
+    # GET/POST assets/, GET/PATCH/DELETE assets/{id}/, PUT assets/{id}/file/, POST assets/{id}/urls/.
     class Assets
       FILTERS = %i[page_size tag q format status created_after updated_after checksum used collection
                    include_descendants rights].freeze
-      FIELDS = %i[title alt_text caption credit copyright tags focal_point].freeze
+      # collection: a collection's id (Resources::Collections); without it a new asset goes to the root.
+      FIELDS = %i[title alt_text caption credit copyright tags focal_point collection].freeze
       BULK_LIMIT = 200 # ids per request: the server's cap for `?ids=`
 
       def initialize(http)
@@ -101,6 +102,27 @@ module Dam
         true
       end
 
+      # A new original for the asset (PUT assets/{id}/file/), validated like an upload (the same
+      # Dam::InvalidFile codes); its id, fields, tags, collection and the editor's focal point stay,
+      # its checksum and every rendition URL change (the old URLs redirect), the previous file is
+      # kept as a version. Returns the asset.
+      #
+      # `file:` (as for `create`) sends it multipart. That request is never replayed: each call
+      # keeps one more version, and the server takes no Idempotency-Key for it. `upload:` names a
+      # direct upload whose file has arrived (`uploads.start` + `uploads.transfer`) instead; that
+      # PUT is idempotent and retried. `uploads.replace` does the three steps.
+      def replace_file(id, file: nil, upload: nil, filename: nil, content_type: nil)
+        raise ArgumentError, "Dam: replace_file takes file: or upload:, not both" if file && upload
+        return replace_from_upload(id, upload) if upload
+        raise ArgumentError, "Dam: replace_file needs file: (or upload:)" if file.nil?
+
+        part = Multipart::FilePart.from(file, filename: filename, content_type: content_type)
+        form = Multipart.new([["file", part]])
+        @http.call(:put, file_path(id), body: form.body, headers: form.headers, idempotent: false)
+      ensure
+        part&.close
+      end
+
       # Signed URLs for ad-hoc specs (canonicalised by the server). `expires_in` in seconds;
       # omit it for URLs that never expire. Safe to retry: it only computes.
       def urls(id, specs, expires_in: nil)
@@ -109,6 +131,14 @@ module Dam
       end
 
       private
+
+      def replace_from_upload(id, upload_id)
+        @http.call(:put, file_path(id), json: { "upload" => upload_id.to_s })
+      end
+
+      def file_path(id)
+        "assets/#{Params.segment(id)}/file/"
+      end
 
       def fetch_page(query)
         Page.new(@http.call(:get, "assets/", query: query))

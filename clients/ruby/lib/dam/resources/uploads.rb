@@ -5,8 +5,9 @@ module Dam
     # Direct uploads: start → send the file to storage (S3 presigned POST, or the app's own
     # endpoint on local storage) → complete. `upload` does all three.
     class Uploads
-      def initialize(http)
+      def initialize(http, assets = Assets.new(http))
         @http = http
+        @assets = assets
       end
 
       # One call: the file goes straight to storage, the app never sees the bytes; `fields` are
@@ -17,7 +18,23 @@ module Dam
         started = start(filename: part.filename, content_type: part.content_type, byte_size: part.size,
                         idempotency_key: idempotency_key)
         transfer(started.fetch("instructions"), part)
-        settle(started.fetch("upload").fetch("id"), fields)
+        upload_id = started.fetch("upload").fetch("id")
+        settle { complete(upload_id, **fields) }
+      ensure
+        part&.close
+      end
+
+      # A new original for an existing asset through a direct upload: start, send the file to
+      # storage, then PUT assets/{id}/file/ with the upload's id (idempotent, so retried; an
+      # `upload_incomplete` from our own retry still running is waited out). Returns the asset.
+      def replace(asset_id, file, filename: nil, content_type: nil, idempotency_key: :auto)
+        Params.segment(asset_id) # no id: refused before the file is sent anywhere
+        part = Multipart::FilePart.from(file, filename: filename, content_type: content_type)
+        started = start(filename: part.filename, content_type: part.content_type, byte_size: part.size,
+                        idempotency_key: idempotency_key)
+        transfer(started.fetch("instructions"), part)
+        upload_id = started.fetch("upload").fetch("id")
+        settle { @assets.replace_file(asset_id, upload: upload_id) }
       ensure
         part&.close
       end
@@ -55,13 +72,13 @@ module Dam
 
       private
 
-      # After a successful transfer, `upload_incomplete` means another `complete` of this upload
-      # (our own retry after a timeout) is still running: wait for it rather than fail.
-      def settle(id, fields)
+      # After a successful transfer, `upload_incomplete` means another `complete` (or replacement)
+      # of this upload, our own retry after a timeout, is still running: wait for it rather than fail.
+      def settle
         attempt = 0
         begin
           attempt += 1
-          complete(id, **fields)
+          yield
         rescue UploadIncomplete
           delay = @http.policy.backoff_within_budget(attempt)
           raise if delay.nil?
