@@ -54,6 +54,14 @@ class UploadIncomplete(DamError):
     status = 409
 
 
+class UploadUsed(DamError):
+    """An upload already completed into one asset, offered again for another (each upload makes
+    exactly one original)."""
+
+    code = "upload_used"
+    status = 409
+
+
 class UploadExpired(DamError):
     """``complete`` after ``expires_at``: the client starts a new upload."""
 
@@ -144,6 +152,8 @@ def complete(
     ``replacing`` (an asset id) the file becomes that asset's new original (assets/replace.py)."""
     upload = Upload.objects.select_related("asset").get(pk=upload.pk)
     if upload.status == Upload.Status.COMPLETE and upload.asset is not None:
+        if replacing is not None and str(upload.asset.pk) != str(replacing):
+            raise UploadUsed("This upload already holds the file of another asset; start a new one.")
         return upload.asset, False  # idempotent: a retried `complete` gets the same asset
     if upload.status == Upload.Status.REJECTED:
         raise RejectedUpload(

@@ -184,6 +184,27 @@ def test_api_put_file_from_a_direct_upload(asset, api) -> None:
     response = api.put(f"/api/v1/assets/{asset.pk}/file/", {"upload": started["upload"]["id"]}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["width"] == 70 and Asset.objects.count() == 1
+    # a retry is safe: the same answer, no second version
+    again = api.put(f"/api/v1/assets/{asset.pk}/file/", {"upload": started["upload"]["id"]}, format="json")
+    assert again.status_code == 200 and again.json()["checksum"] == response.json()["checksum"]
+    assert asset.versions.count() == 1
+
+
+def test_api_put_file_refuses_an_upload_that_made_another_asset(asset, api) -> None:
+    from tests.api.conftest import assert_problem
+
+    # given a direct upload completed into a new asset
+    data = images.png((60, 40))
+    started = api.post("/api/v1/uploads/", {"filename": "n.png", "content_type": "image/png", "byte_size": len(data)},
+                       format="json").json()  # fmt: skip
+    send(api, started["instructions"], data, "n.png")
+    other = api.post(f"/api/v1/uploads/{started['upload']['id']}/complete/", {}, format="json")
+    assert other.status_code == 201, other.content
+    # when it is offered as the new file of another asset
+    response = api.put(f"/api/v1/assets/{asset.pk}/file/", {"upload": started["upload"]["id"]}, format="json")
+    # then it is refused, and that asset is unchanged
+    assert_problem(response, 409, "upload_used")
+    assert Asset.objects.get(pk=asset.pk).sha256 == asset.sha256 and not asset.versions.exists()
 
 
 @pytest.mark.parametrize(("payload", "status", "code"), [

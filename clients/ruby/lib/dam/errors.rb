@@ -124,6 +124,12 @@ module Dam
     CODES = %w[upload_incomplete].freeze
   end
 
+  # 409: `assets.replace_file(id, upload:)` with an upload that already completed into another
+  # asset: start a new upload.
+  class UploadUsed < Conflict
+    CODES = %w[upload_used].freeze
+  end
+
   # 409: a test or a redelivery to an inactive webhook endpoint: activate it first
   # (`webhook_endpoints.update(id, active: true)`).
   class EndpointInactive < Conflict
@@ -158,7 +164,8 @@ module Dam
   # The lookup tables, filled once every family exists.
   class ApiError
     FAMILIES = [InvalidRequest, InvalidFile, InvalidSpec, NotAuthenticated, PermissionDenied,
-                BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, EndpointInactive, Gone,
+                BadSignature, NotFound, MethodNotAllowed, Conflict, UploadIncomplete, UploadUsed, EndpointInactive,
+                Gone,
                 UploadExpired, RateLimited, Overloaded, ServerError].freeze
     FAMILIES.each { |family| family::CODES.each { |code| BY_CODE[code] = family } }
     BY_CODE.freeze

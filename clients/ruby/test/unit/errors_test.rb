@@ -12,7 +12,8 @@ class ErrorsTest < Minitest::Test
     "upload_incomplete" => Dam::UploadIncomplete, "source_missing" => Dam::Gone,
     "upload_expired" => Dam::UploadExpired, "request_too_large" => Dam::InvalidRequest,
     "throttled" => Dam::RateLimited, "overloaded" => Dam::Overloaded,
-    "endpoint_inactive" => Dam::EndpointInactive
+    "endpoint_inactive" => Dam::EndpointInactive,
+    "upload_used" => Dam::UploadUsed
   }.freeze
 
   def test_a_class_per_family_found_by_code
@@ -24,6 +25,7 @@ class ErrorsTest < Minitest::Test
     assert_operator Dam::InvalidFile, :<, Dam::InvalidRequest
     assert_operator Dam::UploadIncomplete, :<, Dam::Conflict
     assert_operator Dam::EndpointInactive, :<, Dam::Conflict
+    assert_operator Dam::UploadUsed, :<, Dam::Conflict
     assert_operator Dam::TimeoutError, :<, Dam::ConnectionError
     [Dam::ApiError, Dam::ConnectionError, Dam::WebhookError, Dam::UploadFailed].each do |family|
       assert_operator family, :<, Dam::Error
