@@ -69,9 +69,14 @@ module Dam
         body[name.to_s] = case name.to_sym
                           when :tags then Array(value).map(&:to_s)
                           when :focal_point then json_focal(value)
+                          when :rights then json_rights(value)
                           else value
                           end
       end
+    end
+
+    def json_rights(value)
+      value.to_h.to_h { |key, part| [key.to_s, part.respond_to?(:iso8601) ? part.iso8601 : part] }
     end
 
     def json_focal(value)
@@ -81,12 +86,15 @@ module Dam
 
     # Multipart fields of POST assets/: tags as repeated `tags` fields (what the API documents).
     def form_fields(fields)
-      fields.flat_map do |name, value|
-        case name.to_sym
-        when :tags then Array(value).map { |tag| ["tags", tag.to_s] }
-        when :focal_point then value.nil? ? [] : [["focal_point", focal_point(value).join(",")]]
-        else value.nil? ? [] : [[name.to_s, value.to_s]]
-        end
+      fields.flat_map { |name, value| value.nil? ? [] : form_field(name.to_sym, value) }
+    end
+
+    def form_field(name, value)
+      case name
+      when :tags then Array(value).map { |tag| ["tags", tag.to_s] }
+      when :focal_point then [["focal_point", focal_point(value).join(",")]]
+      when :rights then json_rights(value).map { |key, part| ["rights[#{key}]", part.to_s] }
+      else [[name.to_s, value.to_s]]
       end
     end
   end

@@ -155,6 +155,27 @@ class AssetsTest < Minitest::Test
                   { "focal_point" => nil }], bodies
   end
 
+  def test_rights_are_sent_as_an_object_in_json_and_as_bracketed_fields_in_a_form
+    bodies = []
+    stubs.patch("#{API}/assets/#{ASSET_ID}/") do |env|
+      bodies << JSON.parse(env[:body])
+      json(200, asset)
+    end
+    rows = nil
+    stubs.post("#{API}/assets/") do |env|
+      rows = multipart_rows(env)
+      json(201, asset)
+    end
+    client.assets.update(ASSET_ID, rights: { licence: "cc_by", expires_on: Date.new(2030, 1, 31) })
+    client.assets.update(ASSET_ID, rights: { expires_on: nil })
+    client.assets.create(file: StringIO.new(jpeg_bytes), filename: "a.jpg",
+                         rights: { licence: "rights_managed", usage_terms: "web only" })
+    assert_equal [{ "rights" => { "licence" => "cc_by", "expires_on" => "2030-01-31" } },
+                  { "rights" => { "expires_on" => nil } }], bodies
+    assert_equal [["rights[licence]", nil, nil, "rights_managed"], ["rights[usage_terms]", nil, nil, "web only"]],
+                 rows[0, 2]
+  end
+
   def test_delete
     stubs.delete("#{API}/assets/#{ASSET_ID}/") { [204, {}, ""] }
     assert client.assets.delete(ASSET_ID)

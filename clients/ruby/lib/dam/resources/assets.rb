@@ -27,7 +27,9 @@ module Dam
       FILTERS = %i[page_size tag q format status created_after updated_after checksum used collection
                    include_descendants rights].freeze
       # collection: a collection's id (Resources::Collections); without it a new asset goes to the root.
-      FIELDS = %i[title alt_text caption credit copyright tags focal_point collection].freeze
+      # rights: a Hash of licence, licence_detail, usage_terms, expires_on (a Date or "YYYY-MM-DD";
+      # nil: no expiry); only the keys given change.
+      FIELDS = %i[title alt_text caption credit copyright tags focal_point collection rights].freeze
       BULK_LIMIT = 200 # ids per request: the server's cap for `?ids=`
 
       def initialize(http)
