@@ -159,7 +159,7 @@ def _inspect_image(
     if _sandboxed(layout, limits):
         decoded = _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
     else:
-        decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout))
+        decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout), jpeg=layout.jpeg)
     _raise_refusal(decoded[0])
     return facts, decoded[1]
 
@@ -212,13 +212,18 @@ Refusal = tuple[str, str] | None  # (code, message): what a decode in a child ca
 Decoded = tuple[Refusal, Image.Image | None]  # and the first frame's preview, made from its pixels
 
 
-def decode_fully(fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool) -> Decoded:
-    """Decode every frame (a JPEG at 1/8 scale where that is safe). A refusal, or None; and a
-    ≤ 64 px copy of the first frame while its pixels are in memory (``analysis.preview_of``)."""
+def decode_fully(
+    fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool, jpeg: structure.JpegProcess | None = None
+) -> Decoded:
+    """Decode every frame (a JPEG at 1/8 scale where that is safe; one whose decoder cannot
+    suspend, fed whole). A refusal, or None; and a ≤ 64 px copy of the first frame while its
+    pixels are in memory (``analysis.preview_of``)."""
     preview = None
     try:
         fileobj.seek(0)
         with Image.open(fileobj, formats=[fmt]) as image:
+            if whole := structure.whole_read_size(fileobj, jpeg):
+                image.decodermaxblock = whole
             if scaled and isinstance(image, JpegImagePlugin.JpegImageFile):
                 size = (_at_least_one(image.width), _at_least_one(image.height))
                 image.draft(image.mode, size)
@@ -253,9 +258,9 @@ def _decode_in_sandbox(
         cpu_seconds=SANDBOX_CPU_SECONDS,
         wall_seconds=SANDBOX_WALL_SECONDS,
     )
-    scaled = _scalable(layout)
+    scaled, jpeg = _scalable(layout), layout.jpeg
     try:
-        return sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled), budget)
+        return sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled, jpeg=jpeg), budget)
     except sandbox.SandboxFailed as exc:
         raise RejectedUpload(
             f"The image cannot be decoded safely (the decoder {exc.reason}).", code="corrupt_image"
