@@ -26,9 +26,11 @@ SNIFF_BYTES = 64
 # decoded, so damage is caught, but a 100 MP photo costs 1.5 MP of memory instead of 300 MB.
 VALIDATION_DRAFT_DIVISOR = 8
 # A sandboxed decode may add this much address space to what the child inherits: a full-size
-# RGBA frame at the per-frame cap (4 bytes/px) twice over (decoder buffer + image), plus 256 MiB
-# for the codec's own tables and the allocator's arenas.
-SANDBOX_BYTES_PER_PIXEL = 8
+# RGBA frame at the per-frame cap (4 bytes/px) plus the decoder's buffers, which for a progressive
+# JPEG are its whole coefficient arrays (2 bytes per sample, up to 4 components at 4:4:4: 8 bytes/px;
+# an arithmetic progressive 4:4:4 RGB JPEG of 100 MP added 964 MiB, bench/limits.py), plus 256 MiB
+# for the codec's own tables, the file itself (an arithmetic JPEG is read whole) and the arenas.
+SANDBOX_BYTES_PER_PIXEL = 12
 SANDBOX_BASE_BYTES = 256 * 1024 * 1024
 SANDBOX_CPU_SECONDS = 60  # a 100 MP lossless JPEG decodes in ~2 s on one core of the dev machine
 SANDBOX_WALL_SECONDS = 120.0  # CPU time, plus waiting for a core on a busy machine
