@@ -209,6 +209,22 @@ def lossless_jpeg(size: tuple[int, int] = (64, 48), *, precision: int = 8, marke
             + bits.flush() + b"\xff\xd9")  # fmt: skip
 
 
+def lossless_jpeg_flat(size: tuple[int, int], components: int = 3) -> bytes:
+    """A lossless (SOF3) JPEG of one flat mid-grey colour at any size, made instantly: every
+    sample's difference from its neighbour is 0, coded as the 1-bit code ``0``, so its scan is
+    zero bytes (a 100 MP RGB picture: a 36 MiB file). For the cost of a decode at full size."""
+    width, height = size
+    sof = struct.pack(">BHHB", 8, height, width, components)
+    sof += b"".join(bytes([index + 1, 0x11, 0]) for index in range(components))
+    counts = bytes([1, 0, 0, 0, 15, 1] + [0] * 10)  # category 0: code "0"; none all 1s
+    dht = b"\x00" + counts + bytes(range(17))
+    sos = bytes([components]) + b"".join(bytes([index + 1, 0]) for index in range(components))
+    sos += bytes([1, 0, 0])  # predictor 1, no point transform
+    scan = bytes(-(-width * height * components // 8))
+    return (b"\xff\xd8" + _segment(0xC3, sof) + _segment(0xC4, dht) + _segment(0xDA, sos) + scan
+            + b"\xff\xd9")  # fmt: skip
+
+
 def with_sof(data: bytes, marker: int, precision: int = 8) -> bytes:
     """A JPEG whose frame header claims another process (and precision): for refusals only."""
     at = data.index(b"\xff\xc0")

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageStat
@@ -75,6 +76,23 @@ def test_an_arithmetic_jpeg_over_64_kib_renders_like_its_huffman_twin(progressiv
     assert got.size == twin.size == (200, 150)
     mean = sum(ImageStat.Stat(ImageChops.difference(got, twin)).mean) / 3
     assert mean < 2.0, mean
+
+
+def test_the_readme_bounds_are_the_ones_the_bench_holds() -> None:
+    """README's worst-case table is what an operator sizes a worker from; ``make bench`` measures
+    each class against a bound (bench/limits.py, OVER when exceeded). Every measured class has
+    its README row, with that same bound, and the table has no row the bench does not measure."""
+    from bench import limits
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Worst case per request at the default limits")[1].split("\n#")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| worst")]
+    for case in limits.CASES:
+        cells = next((row.split(" | ") for row in rows if row.startswith(f"| {case.row}")), None)
+        assert cells is not None, f"no README row for {case.name}"
+        assert cells[1].startswith(f"{case.memory_bound_mib:,} MiB (measured "), (case.name, cells[1])
+        assert cells[2].startswith(f"{case.time_bound_s:g} s (measured "), (case.name, cells[2])
+    assert len(rows) == len(limits.CASES)
 
 
 TINY = [(1, 1), (1200, 6), (6, 1200), (3000, 1), (7, 7)]
