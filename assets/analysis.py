@@ -117,6 +117,8 @@ def read_preview(fileobj: IO[bytes]) -> tuple[Image.Image, int]:
             and layout.jpeg.scaled_decode_safe
         ):
             image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+        if whole := structure.whole_read_size(fileobj, layout.jpeg):
+            image.decodermaxblock = whole  # an arithmetic JPEG: libjpeg cannot take it in pieces
         image.load()
         return preview_of(image), orientation
 

@@ -26,9 +26,11 @@ SNIFF_BYTES = 64
 # decoded, so damage is caught, but a 100 MP photo costs 1.5 MP of memory instead of 300 MB.
 VALIDATION_DRAFT_DIVISOR = 8
 # A sandboxed decode may add this much address space to what the child inherits: a full-size
-# RGBA frame at the per-frame cap (4 bytes/px) twice over (decoder buffer + image), plus 256 MiB
-# for the codec's own tables and the allocator's arenas.
-SANDBOX_BYTES_PER_PIXEL = 8
+# RGBA frame at the per-frame cap (4 bytes/px) plus the decoder's buffers, which for a progressive
+# JPEG are its whole coefficient arrays (2 bytes per sample, up to 4 components at 4:4:4: 8 bytes/px;
+# an arithmetic progressive 4:4:4 RGB JPEG of 100 MP added 964 MiB, bench/limits.py), plus 256 MiB
+# for the codec's own tables, the file itself (an arithmetic JPEG is read whole) and the arenas.
+SANDBOX_BYTES_PER_PIXEL = 12
 SANDBOX_BASE_BYTES = 256 * 1024 * 1024
 SANDBOX_CPU_SECONDS = 60  # a 100 MP lossless JPEG decodes in ~2 s on one core of the dev machine
 SANDBOX_WALL_SECONDS = 120.0  # CPU time, plus waiting for a core on a busy machine
@@ -159,7 +161,7 @@ def _inspect_image(
     if _sandboxed(layout, limits):
         decoded = _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
     else:
-        decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout))
+        decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout), jpeg=layout.jpeg)
     _raise_refusal(decoded[0])
     return facts, decoded[1]
 
@@ -212,13 +214,18 @@ Refusal = tuple[str, str] | None  # (code, message): what a decode in a child ca
 Decoded = tuple[Refusal, Image.Image | None]  # and the first frame's preview, made from its pixels
 
 
-def decode_fully(fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool) -> Decoded:
-    """Decode every frame (a JPEG at 1/8 scale where that is safe). A refusal, or None; and a
-    ≤ 64 px copy of the first frame while its pixels are in memory (``analysis.preview_of``)."""
+def decode_fully(
+    fileobj: IO[bytes], fmt: str, frames: int, *, scaled: bool, jpeg: structure.JpegProcess | None = None
+) -> Decoded:
+    """Decode every frame (a JPEG at 1/8 scale where that is safe; one whose decoder cannot
+    suspend, fed whole). A refusal, or None; and a ≤ 64 px copy of the first frame while its
+    pixels are in memory (``analysis.preview_of``)."""
     preview = None
     try:
         fileobj.seek(0)
         with Image.open(fileobj, formats=[fmt]) as image:
+            if whole := structure.whole_read_size(fileobj, jpeg):
+                image.decodermaxblock = whole
             if scaled and isinstance(image, JpegImagePlugin.JpegImageFile):
                 size = (_at_least_one(image.width), _at_least_one(image.height))
                 image.draft(image.mode, size)
@@ -253,9 +260,9 @@ def _decode_in_sandbox(
         cpu_seconds=SANDBOX_CPU_SECONDS,
         wall_seconds=SANDBOX_WALL_SECONDS,
     )
-    scaled = _scalable(layout)
+    scaled, jpeg = _scalable(layout), layout.jpeg
     try:
-        return sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled), budget)
+        return sandbox.run(lambda: decode_fully(fileobj, fmt, frames, scaled=scaled, jpeg=jpeg), budget)
     except sandbox.SandboxFailed as exc:
         raise RejectedUpload(
             f"The image cannot be decoded safely (the decoder {exc.reason}).", code="corrupt_image"

@@ -13,7 +13,8 @@ Shape of a render (Wagtail's and libvips' lesson: all geometry is one crop and o
    the EXIF written here, never a comment, text chunk, XMP or profile inherited from the source.
 
 Bounded work (README, limits): decoding at full size happens only where DCT scaling is unsafe
-(lossless and arithmetic JPEG, see ``assets.structure``); an animation is decoded one frame at a
+(lossless and arithmetic JPEG, see ``assets.structure``; an arithmetic one is read whole, as its
+decoder cannot suspend); an animation is decoded one frame at a
 time and each frame is reduced to the output size before the next is read, so what is held is
 one source canvas plus the (capped) output frames.
 """
@@ -328,7 +329,14 @@ def decoder_view(source: IO[bytes], source_format: str) -> IO[bytes]:
 
 
 def _draft(image: Image.Image, geo: Geometry) -> None:
-    if not isinstance(image, JpegImagePlugin.JpegImageFile) or not _scaled_decode_safe(image):
+    """A reduced decode where libjpeg scales safely; a JPEG whose decoder cannot suspend
+    (arithmetic) is fed whole instead of in Pillow's 64 KiB reads (``structure.whole_read_size``)."""
+    if not isinstance(image, JpegImagePlugin.JpegImageFile) or image.fp is None:
+        return
+    process = _jpeg_process(image)
+    if whole := structure.whole_read_size(image.fp, process):
+        image.decodermaxblock = whole
+    if process is None or not process.scaled_decode_safe:
         return
     box_w = geo.box[2] - geo.box[0]
     scale = geo.size[0] / box_w * DRAFT_GAP
@@ -337,19 +345,18 @@ def _draft(image: Image.Image, geo: Geometry) -> None:
         image.draft(image.mode, wanted)
 
 
-def _scaled_decode_safe(image: JpegImagePlugin.JpegImageFile) -> bool:
-    """Whether libjpeg may decode this JPEG scaled (its frame header, read again: cheap)."""
+def _jpeg_process(image: JpegImagePlugin.JpegImageFile) -> structure.JpegProcess | None:
+    """How this JPEG is coded (its frame header, read again: cheap); None if unreadable."""
     fp = image.fp
     if fp is None:
-        return False
+        return None
     position = fp.tell()
     try:
-        found = structure.read_structure(fp, "JPEG", frame_stop=1, header_only=True).jpeg
+        return structure.read_structure(fp, "JPEG", frame_stop=1, header_only=True).jpeg
     except structure.StructureError:
-        return False
+        return None
     finally:
         fp.seek(position)
-    return found is not None and found.scaled_decode_safe
 
 
 def _bare(image: Image.Image) -> Image.Image:

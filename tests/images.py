@@ -209,6 +209,22 @@ def lossless_jpeg(size: tuple[int, int] = (64, 48), *, precision: int = 8, marke
             + bits.flush() + b"\xff\xd9")  # fmt: skip
 
 
+def lossless_jpeg_flat(size: tuple[int, int], components: int = 3) -> bytes:
+    """A lossless (SOF3) JPEG of one flat mid-grey colour at any size, made instantly: every
+    sample's difference from its neighbour is 0, coded as the 1-bit code ``0``, so its scan is
+    zero bytes (a 100 MP RGB picture: a 36 MiB file). For the cost of a decode at full size."""
+    width, height = size
+    sof = struct.pack(">BHHB", 8, height, width, components)
+    sof += b"".join(bytes([index + 1, 0x11, 0]) for index in range(components))
+    counts = bytes([1, 0, 0, 0, 15, 1] + [0] * 10)  # category 0: code "0"; none all 1s
+    dht = b"\x00" + counts + bytes(range(17))
+    sos = bytes([components]) + b"".join(bytes([index + 1, 0]) for index in range(components))
+    sos += bytes([1, 0, 0])  # predictor 1, no point transform
+    scan = bytes(-(-width * height * components // 8))
+    return (b"\xff\xd8" + _segment(0xC3, sof) + _segment(0xC4, dht) + _segment(0xDA, sos) + scan
+            + b"\xff\xd9")  # fmt: skip
+
+
 def with_sof(data: bytes, marker: int, precision: int = 8) -> bytes:
     """A JPEG whose frame header claims another process (and precision): for refusals only."""
     at = data.index(b"\xff\xc0")
@@ -373,9 +389,30 @@ def jpeg_cut_and_closed(*, restart_rows: int = 0, size: tuple[int, int] = (640, 
     return data[: len(data) // 2] + b"\xff\xd9"
 
 
-def arithmetic_jpeg(*, progressive: bool = False, size: tuple[int, int] = (64, 48)) -> bytes:
-    """``marked(size)`` as an arithmetic-coded JPEG (SOF9/SOF10), re-coded losslessly by Debian's
-    ``jpegtran`` (libjpeg-turbo-progs; Pillow cannot write arithmetic coding)."""
+def photo_like(size: tuple[int, int] = (800, 600)) -> Image.Image:
+    """Gradients, shapes and fine noise (as bench/pictures.py): JPEG has real work to do, so the
+    file is large for its size (800×600 at quality 95: ~300 KB), unlike the flat ``marked``."""
+    from PIL import ImageFilter
+
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    draw = ImageDraw.Draw(base)
+    for i in range(40):
+        x, y = (i * 7919) % size[0], (i * 104729) % size[1]
+        draw.ellipse((x, y, x + size[0] // 6, y + size[1] // 6), fill=((i * 50) % 255, (i * 90) % 255, 120))
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    return Image.blend(base.filter(ImageFilter.GaussianBlur(3)), noise, 0.15)
+
+
+def photo_jpeg(size: tuple[int, int] = (800, 600), quality: int = 95) -> bytes:
+    return _save(photo_like(size), "JPEG", quality=quality)
+
+
+def arithmetic_jpeg(
+    *, progressive: bool = False, size: tuple[int, int] = (64, 48), source: bytes | None = None
+) -> bytes:
+    """``marked(size)`` (or the JPEG ``source``) as an arithmetic-coded JPEG (SOF9/SOF10), re-coded
+    losslessly by Debian's ``jpegtran`` (libjpeg-turbo-progs; Pillow cannot write arithmetic
+    coding): the same DCT coefficients, so it decodes to exactly the pixels of its source."""
     import shutil
     import subprocess
 
@@ -383,6 +420,6 @@ def arithmetic_jpeg(*, progressive: bool = False, size: tuple[int, int] = (64, 4
     if tool is None:
         raise FileNotFoundError("jpegtran (Debian: libjpeg-turbo-progs) is needed for this image")
     flags = ["-arithmetic", *(["-progressive"] if progressive else [])]
-    done = subprocess.run([tool, *flags], input=_save(marked(size), "JPEG", quality=95),
-                          capture_output=True, check=True, timeout=30)  # fmt: skip
+    original = source if source is not None else _save(marked(size), "JPEG", quality=95)
+    done = subprocess.run([tool, *flags], input=original, capture_output=True, check=True, timeout=30)
     return done.stdout

@@ -20,6 +20,7 @@ container ourselves tells, before any codec runs:
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Callable
 from typing import IO
@@ -32,7 +33,7 @@ from assets.structure.view import OmittingReader, omitting
 from assets.structure.webp import read_webp
 
 __all__ = ["ByteRange", "Frame", "JpegProcess", "OmittingReader", "Structure", "StructureError",
-           "decoder_view", "omitting", "read_structure"]  # fmt: skip
+           "decoder_view", "omitting", "read_structure", "whole_read_size"]  # fmt: skip
 
 _READERS: dict[str, Callable[[IO[bytes], int, bool, int], Structure]] = {
     "JPEG": read_jpeg, "PNG": read_png, "GIF": read_gif, "WEBP": read_webp
@@ -71,3 +72,16 @@ def decoder_view(fileobj: IO[bytes], fmt: str) -> IO[bytes]:
     except StructureError:
         return fileobj  # validated at ingest: let the decoder say what is wrong
     return omitting(fileobj, structure)
+
+
+def whole_read_size(fileobj: IO[bytes], process: JpegProcess | None) -> int | None:
+    """The read size (Pillow's ``decodermaxblock``) that hands libjpeg a JPEG whose decoder
+    cannot suspend (arithmetic coding, ``JpegProcess.suspends``) in one piece: the file's size,
+    already capped by the upload limit. None: the default 64 KiB reads are fine."""
+    if process is None or process.suspends:
+        return None
+    position = fileobj.tell()
+    try:
+        return max(1, fileobj.seek(0, io.SEEK_END))
+    finally:
+        fileobj.seek(position)

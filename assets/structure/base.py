@@ -54,6 +54,14 @@ class JpegProcess:
         return self.marker in (0xC5, 0xC6, 0xC7, 0xCD, 0xCE, 0xCF)
 
     @property
+    def suspends(self) -> bool:
+        """Whether libjpeg can stop mid-scan for more input and resume (Pillow hands it the file
+        ``decodermaxblock`` = 64 KiB at a time). Its arithmetic decoder cannot: jdarith.c's
+        ``get_byte`` errors out ("Suspension is not currently supported in this module") when
+        a chunk ends inside the scan, so such a JPEG must be fed whole (``whole_read_size``)."""
+        return not self.arithmetic
+
+    @property
     def scaled_decode_safe(self) -> bool:
         """DCT scaling (Pillow's ``draft``) only for the mainstream, heavily fuzzed processes:
         8-bit Huffman baseline, extended or progressive (libjpeg-turbo's lossless mode has no

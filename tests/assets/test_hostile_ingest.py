@@ -8,17 +8,20 @@ import io
 import os
 import shutil
 import struct
+import subprocess
 from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageChops
 from rest_framework.test import APIClient
 
+from assets.analysis import read_preview
 from assets.exceptions import RejectedUpload
 from assets.ingest import ingest
 from assets.models import Asset, Upload
+from renditions import services
 from renditions.pipeline import render
 from renditions.specs import Spec
 from tests import images
@@ -124,6 +127,45 @@ def test_arithmetic_coded_jpegs_are_accepted_and_render(progressive: bool) -> No
     assert (asset.format, asset.width, asset.height) == ("JPEG", 640, 480)
     picture = Image.open(io.BytesIO(rendered.data)).convert("RGB")
     assert picture.size == (64, 48) and picture.getpixel((3, 3))[0] > 200  # the red corner
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["sof9", "sof10"])
+def test_arithmetic_jpegs_over_64_kib_are_accepted_and_delivered_with_their_pixels(
+    client, settings, progressive: bool
+) -> None:
+    """Pillow hands libjpeg a file 64 KiB at a time and libjpeg's arithmetic decoder cannot wait
+    for more input: a scan crossing a read broke (``corrupt_image``). The flat picture above is
+    3 KB; a photo-like one is ~175 KB, read whole by the ingest decode, the analysis and the render."""
+    # given a photo-like arithmetic JPEG, and an independent decode of it (Debian's djpeg)
+    _needs_jpegtran()
+    settings.DAM_DELIVERY = "proxy"
+    source = images.arithmetic_jpeg(progressive=progressive, source=images.photo_jpeg((800, 600)))
+    assert len(source) > 2 * 65536 and (b"\xff\xca" if progressive else b"\xff\xc9") in source[:400]
+    djpeg = subprocess.run(["djpeg", "-ppm"], input=source, capture_output=True, check=True, timeout=30)
+    expected = Image.open(io.BytesIO(djpeg.stdout)).convert("RGB")
+    # when it is ingested, analysed again from storage, and rendered at full size through delivery
+    asset = ingest(io.BytesIO(source), filename="arith.jpg")
+    with asset.file.open("rb") as stored:
+        preview, _ = read_preview(stored)
+    response = client.get(services.adhoc_url(asset, Spec.parse("format-png")))
+    # then
+    assert (asset.format, asset.width, asset.height) == ("JPEG", 800, 600)
+    assert asset.perceptual_hash is not None and preview.size == (64, 48)
+    assert response.status_code == 200, response.content
+    delivered = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
+    assert delivered.size == expected.size
+    worst = max(high for _, high in ImageChops.difference(delivered, expected).getextrema())
+    assert worst <= 2, worst
+
+
+def test_a_truncated_arithmetic_jpeg_is_still_refused() -> None:
+    # given an arithmetic JPEG cut in its scan (read whole, it no longer crosses a 64 KiB read)
+    _needs_jpegtran()
+    source = images.arithmetic_jpeg(source=images.photo_jpeg((800, 600)))
+    # when / then
+    with pytest.raises(RejectedUpload) as caught:
+        ingest(io.BytesIO(source[: len(source) * 2 // 3]), filename="cut.jpg")
+    assert caught.value.code == "corrupt_image"
 
 
 def test_a_jpeg_cut_and_closed_without_restart_markers_is_not_detectable() -> None:

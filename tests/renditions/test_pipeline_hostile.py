@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import struct
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageChops, ImageStat
 
 from renditions.pipeline import MAX_EXIF_BYTES, render
 from renditions.specs import Spec
@@ -56,6 +58,41 @@ def test_lossless_jpeg_renders_unscaled_and_right(spec: str) -> None:
     # then the picture is right: bright top-left (red in grey), darker elsewhere
     image = out(result.data).convert("L")
     assert image.getpixel((2, 2)) > image.getpixel((image.width - 3, image.height - 3))  # type: ignore[operator]
+
+
+@pytest.mark.skipif(shutil.which("jpegtran") is None, reason="needs Debian's jpegtran (libjpeg-turbo-progs)")
+@pytest.mark.parametrize("progressive", [False, True], ids=["sof9", "sof10"])
+def test_an_arithmetic_jpeg_over_64_kib_renders_like_its_huffman_twin(progressive: bool) -> None:
+    # given a ~175 KB arithmetic JPEG (its decoder cannot suspend between Pillow's 64 KiB reads)
+    # and the Huffman JPEG it was losslessly re-coded from
+    huffman = images.photo_jpeg((800, 600))
+    source = images.arithmetic_jpeg(progressive=progressive, source=huffman)
+    assert len(source) > 2 * 65536
+    # when both are thumbnailed (the Huffman one via draft, the arithmetic one from full size)
+    spec = Spec.parse("width-200|format-png")
+    got, twin = (out(render(io.BytesIO(data), spec, formats=["JPEG"]).data).convert("RGB")
+                 for data in (source, huffman))  # fmt: skip
+    # then they are the same picture
+    assert got.size == twin.size == (200, 150)
+    mean = sum(ImageStat.Stat(ImageChops.difference(got, twin)).mean) / 3
+    assert mean < 2.0, mean
+
+
+def test_the_readme_bounds_are_the_ones_the_bench_holds() -> None:
+    """README's worst-case table is what an operator sizes a worker from; ``make bench`` measures
+    each class against a bound (bench/limits.py, OVER when exceeded). Every measured class has
+    its README row, with that same bound, and the table has no row the bench does not measure."""
+    from bench import limits
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Worst case per request at the default limits")[1].split("\n#")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| worst")]
+    for case in limits.CASES:
+        cells = next((row.split(" | ") for row in rows if row.startswith(f"| {case.row}")), None)
+        assert cells is not None, f"no README row for {case.name}"
+        assert cells[1].startswith(f"{case.memory_bound_mib:,} MiB (measured "), (case.name, cells[1])
+        assert cells[2].startswith(f"{case.time_bound_s:g} s (measured "), (case.name, cells[2])
+    assert len(rows) == len(limits.CASES)
 
 
 TINY = [(1, 1), (1200, 6), (6, 1200), (3000, 1), (7, 7)]
