@@ -4,6 +4,7 @@ leaves nothing behind."""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -197,6 +198,12 @@ PATH_CASES: list[tuple[str, Maker, str | tuple[int, int]]] = [
     ("gif-giant-frame", lambda: images.gif_with_frames((1, 1), [(0, 0, 1, 1), (0, 0, 12000, 12000)]), "too_many_pixels"),
     ("webp-giant-canvas", lambda: images.webp_canvas((7000, 7000), 5), "too_many_pixels"),
     ("png-bad-crc", lambda: images.png_bad_crc(), "corrupt_image"),
+    ("png-half-the-rows", lambda: images.png_rows((64, 48), rows=24), "corrupt_image"),
+    ("png-rgb-trns", lambda: images.trns_png(2), (64, 48)),
+    ("jpeg-cut-and-closed", lambda: images.jpeg_cut_and_closed(restart_rows=1), "corrupt_image"),
+    ("gif-120-frames-behind-1x1", lambda: images.gif_with_frames((1, 1), [(0, 0, 2000, 2000)] * 120), "too_many_pixels"),
+    ("apng-frame-outside-canvas", lambda: _apng((32, 32), (64, 64)), "corrupt_image"),
+    ("heif-second-image-over-the-limit", lambda: _heif_burst(), "too_many_pixels"),
 ]  # fmt: skip
 PATH_IDS = [c[0] for c in PATH_CASES]
 
@@ -267,6 +274,13 @@ def test_admin_upload(admin_client, storage: StorageProbe, maker: Maker, expecte
     assert response.status_code == 302, response.content
     asset = Asset.objects.get()
     assert (asset.width, asset.height) == expected
+
+
+@functools.cache
+def _heif_burst() -> bytes:
+    """A HEIF whose second image (11000×11000, 121 MP) is over the default 100 MP frame limit
+    (x265 takes ~14 s to encode it: made once for every path and storage)."""
+    return _sequence("HEIF", [(64, 48), (11000, 11000)])
 
 
 def _sequence(fmt: str, sizes: list[tuple[int, int]]) -> bytes:
