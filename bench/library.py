@@ -6,6 +6,9 @@ Runs in its own process (``python -m bench.library``) against its own database,
 100,000 rows are seeded once and kept: a later run finds them and starts measuring at once. Server
 time is Django's whole request (middleware, queries, template) through the test client, best and
 median of RUNS, after a warm-up; no HTTP server is involved on either side.
+
+Alone, the database is ``DATABASE_URL`` itself (created when missing, kept):
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/dam_library_bench DAM_SECRET_KEY=x .venv/bin/python -m bench.library``
 """
 
 from __future__ import annotations
@@ -175,6 +178,9 @@ PAGES = [  # (label, dam's library, the bare changelist)
 
 def main() -> None:
     url = os.environ["DATABASE_URL"]
+    # run alone (``python -m bench.library``), not through run_in_subprocess: the same settings
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ.setdefault("DAM_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DAM_VAR_DIR", tempfile.mkdtemp(prefix="dam-bench-library-"))
     if not reachable(url):
         print(f"\n### Library page\n\nskipped: PostgreSQL is not reachable at {url.rsplit('@', 1)[-1]}")
