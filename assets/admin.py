@@ -146,6 +146,14 @@ class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
 
 
+class TagFilter(admin.RelatedFieldListFilter):
+    """By tags, with its "none" choice in words (Django shows the empty value, "-", there)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = "No tags"
+
+
 class RightsFilter(admin.SimpleListFilter):
     title = "rights"
     parameter_name = "rights"
@@ -188,7 +196,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         "collection",
         "created_at",
     ]
-    list_filter = [CollectionFilter, "format", "status", RightsFilter, "licence", "tags",
+    list_filter = [CollectionFilter, "format", "status", RightsFilter, "licence", ("tags", TagFilter),
                    ("created_at", admin.DateFieldListFilter)]  # fmt: skip
     list_display_links = ["thumbnail", "title_column"]
     search_fields = ["title", "alt_text", "tags__name", "original_filename"]  # see get_search_results

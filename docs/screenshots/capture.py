@@ -174,6 +174,8 @@ def asset_page(page, base: str, asset_id: str) -> None:
     page.mouse.wheel(0, 10_000)  # the lazy images (similar ones) load only when scrolled to
     page.wait_for_load_state("networkidle")
     page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    page.evaluate("window.scrollTo(0, 0)")  # back up: the sticky sidebar is drawn where the view is
+    page.wait_for_timeout(200)
     page.screenshot(path=HERE / "asset-page.png", full_page=True)
 
 

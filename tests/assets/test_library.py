@@ -88,6 +88,16 @@ def test_search_and_filters_in_both_views(admin_client, view, params, shown, hid
     assert "1 result" in page
 
 
+def test_the_tag_filter_names_its_none_choice(admin_client) -> None:
+    # given a tagged and an untagged asset
+    add("harbour.jpg", tags=["sea"])
+    add("logo.png", images.png(), title="Logo")
+    # when the untagged ones are asked for
+    page = admin_client.get(LIBRARY, {"tags__isnull": "True"}).content.decode()
+    # then the filter says "No tags" (not Django's bare "-") and only the untagged asset is shown
+    assert ">No tags</a>" in page and "Logo" in page and "harbour" not in page
+
+
 @pytest.mark.parametrize("view", ["grid", "table"])
 def test_pages_in_both_views(admin_client, view, settings) -> None:
     for index in range(50):
