@@ -18,8 +18,8 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,7 +41,11 @@ def photo(size: tuple[int, int], seed: int) -> bytes:
     every run (the same bytes again would be reported as a duplicate and wait for the editor)."""
     from PIL import Image
 
-    top, bottom = [((20, 40, 90), (230, 140, 60)), ((60, 20, 70), (240, 190, 90)), ((10, 60, 80), (200, 90, 70))][seed % 3]
+    top, bottom = [
+        ((20, 40, 90), (230, 140, 60)),
+        ((60, 20, 70), (240, 190, 90)),
+        ((10, 60, 80), (200, 90, 70)),
+    ][seed % 3]
     noise = Image.effect_noise(size, 60 + seed).convert("RGB")
     mask = Image.linear_gradient("L").resize(size)
     gradient = Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), mask)
