@@ -151,7 +151,7 @@ class TagFilter(admin.RelatedFieldListFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.empty_value_display = mark_safe("No tags")  # noqa: S308  (a constant)
+        self.empty_value_display = mark_safe("No tags")  # a constant
 
 
 class RightsFilter(admin.SimpleListFilter):
