@@ -34,3 +34,12 @@ def sweep_webhooks() -> None:
     for longer than a sweep: their own task would have run by then)."""
     for delivery_id in outbox.lost(timedelta(seconds=settings.DAM_WEBHOOK_SWEEP_SECONDS)):
         deliver_webhook.delay(delivery_id)
+
+
+@shared_task
+def prune_expired_uploads() -> None:
+    """Celery beat, every DAM_UPLOAD_PRUNE_SECONDS: ``manage.py prune_uploads`` (expired, never
+    completed direct uploads and their quarantined objects), so no cron is needed where beat runs."""
+    from django.core.management import call_command
+
+    call_command("prune_uploads", verbosity=0)

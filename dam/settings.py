@@ -311,6 +311,8 @@ DAM_WEBHOOK_BACKOFF_SECONDS = env.float("DAM_WEBHOOK_BACKOFF_SECONDS", default=5
 # How often a sweep looks for deliveries whose send was lost (a process killed between the commit
 # and the send, a broker that refused the task): the in-process sender's loop, and Celery beat.
 DAM_WEBHOOK_SWEEP_SECONDS = env.float("DAM_WEBHOOK_SWEEP_SECONDS", default=60.0)
+# How often Celery beat deletes expired, never-completed direct uploads (manage.py prune_uploads).
+DAM_UPLOAD_PRUNE_SECONDS = env.float("DAM_UPLOAD_PRUNE_SECONDS", default=3600.0)
 # An asset still processing this long after its eager task was queued or started has lost that
 # task (a broker restart, a worker node gone, a broker down at upload): Celery beat queues it again,
 # looking every DAM_EAGER_SWEEP_SECONDS. Running copies are harmless (renders are single-flight and
@@ -323,6 +325,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "renditions.tasks.sweep_stalled_assets",
         "schedule": DAM_EAGER_SWEEP_SECONDS,
     },
+    "prune-expired-uploads": {"task": "assets.tasks.prune_expired_uploads", "schedule": DAM_UPLOAD_PRUNE_SECONDS},
 }
 
 # --- logging ----------------------------------------------------------------------------------

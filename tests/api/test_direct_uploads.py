@@ -273,6 +273,24 @@ def test_prune_uploads_removes_what_expired_unfinished(api: APIClient, storage, 
     assert "Deleted 2 expired uploads." in capsys.readouterr().out
 
 
+def test_celery_beat_prunes_expired_uploads_too(storage) -> None:
+    # given an expired upload nobody completed, its object in quarantine
+    from django.conf import settings as live
+    from django.core.files.base import ContentFile
+
+    from assets.tasks import prune_expired_uploads
+    from dam.storage import uploads_storage
+
+    upload = Upload.objects.create(filename="x.jpg", content_type="image/jpeg", byte_size=3,
+                                   expires_at=timezone.now() - timedelta(seconds=1))  # fmt: skip
+    uploads_storage().save(upload.storage_name, ContentFile(b"abc"))
+    assert "assets.tasks.prune_expired_uploads" in {e["task"] for e in live.CELERY_BEAT_SCHEDULE.values()}
+    # when beat's task runs
+    prune_expired_uploads()
+    # then both are gone
+    assert not Upload.objects.exists() and not any(n.startswith("uploads/") for n in storage.names())
+
+
 # --- a complete whose worker died ---------------------------------------------------------------
 
 
