@@ -325,7 +325,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "renditions.tasks.sweep_stalled_assets",
         "schedule": DAM_EAGER_SWEEP_SECONDS,
     },
-    "prune-expired-uploads": {"task": "assets.tasks.prune_expired_uploads", "schedule": DAM_UPLOAD_PRUNE_SECONDS},
+    "prune-expired-uploads": {
+        "task": "assets.tasks.prune_expired_uploads",
+        "schedule": DAM_UPLOAD_PRUNE_SECONDS,
+    },
 }
 
 # --- logging ----------------------------------------------------------------------------------
