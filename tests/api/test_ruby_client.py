@@ -25,6 +25,12 @@ DEBIAN_PACKAGES = "ruby ruby-faraday ruby-minitest rubocop"
 RUN_TIMEOUT = 300  # seconds: the live suite makes a few dozen uploads and renders
 # Minitest's summary line; a skipped test would hide a flow that never ran, so none may skip.
 CLEAN_RUN = re.compile(r"^\d+ runs, \d+ assertions, 0 failures, 0 errors, 0 skips$", re.MULTILINE)
+# Faraday 2 and the two gems its use here needs, copied for the tests (test/faraday2/README.md):
+# the suites run once on Debian's Faraday 1.x and once with these first on the load path.
+FARADAY_2 = [
+    GEM / "test" / "faraday2" / name / "lib" for name in ("faraday", "faraday-net_http", "faraday-retry")
+]
+FARADAY = [1, 2]
 THROTTLE_RATE = "5/sec"  # low enough that a dozen quick calls are throttled, Retry-After of 1 s
 WEBHOOK_SECRET = "whsec_ruby_live"
 
@@ -54,18 +60,22 @@ def ruby() -> str:
     return require_tool(ruby_with_gems(), "ruby with faraday and minitest")
 
 
-def run_minitest(ruby: str, pattern: str, env: dict[str, str] | None = None) -> str:
-    """Run the gem's test files matching ``pattern`` (relative to clients/ruby); fail on any
-    failure, error or skip, with minitest's whole output in the message."""
-    script = 'Dir[ENV.fetch("DAM_TEST_FILES")].sort.each { |file| require File.expand_path(file) }'
+def run_minitest(ruby: str, pattern: str, env: dict[str, str] | None = None, *, faraday: int = 1) -> str:
+    """Run the gem's test files matching ``pattern`` (relative to clients/ruby) on Faraday 1.x
+    (Debian's) or 2.x (test/faraday2); fail on any failure, error or skip, with minitest's whole
+    output in the message."""
+    script = ('require "faraday"; warn "Faraday #{Faraday::VERSION}"; '
+              'Dir[ENV.fetch("DAM_TEST_FILES")].sort.each { |file| require File.expand_path(file) }')  # fmt: skip
+    load_path = [f"-I{path}" for path in FARADAY_2] if faraday == 2 else []
     result = subprocess.run(
-        [ruby, "-Ilib", "-Itest", "-e", script, "--", "--verbose"],  # names and times each test
+        [ruby, *load_path, "-Ilib", "-Itest", "-e", script, "--", "--verbose"],  # names and times each test
         cwd=GEM, env={**os.environ, **(env or {}), "DAM_TEST_FILES": pattern},
         capture_output=True, text=True, timeout=RUN_TIMEOUT,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert CLEAN_RUN.search(output), output
+    assert re.search(rf"^Faraday {faraday}\.", output, re.MULTILINE), output  # the major asked for ran
     return output
 
 
@@ -105,8 +115,9 @@ def live_env(live_server, settings, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_the_gems_unit_suite_passes(ruby: str) -> None:
-    output = run_minitest(ruby, "test/unit/**/*_test.rb")
+@pytest.mark.parametrize("faraday", FARADAY)
+def test_the_gems_unit_suite_passes(ruby: str, faraday: int) -> None:
+    output = run_minitest(ruby, "test/unit/**/*_test.rb", faraday=faraday)
     assert "runs," in output
 
 
@@ -129,8 +140,15 @@ def test_the_gem_reaches_every_flow_on_a_live_server(ruby: str, live_env: dict[s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_gem_waits_out_throttling(ruby: str, live_env: dict[str, str], monkeypatch) -> None:
+def test_every_flow_on_faraday_2_too(ruby: str, live_env: dict[str, str], filesystem_storage) -> None:
+    run_minitest(ruby, "test/integration/live_test.rb", {**live_env, "DAM_STORAGE": "filesystem"}, faraday=2)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("faraday", FARADAY)
+def test_the_gem_waits_out_throttling(ruby: str, live_env: dict[str, str], monkeypatch, faraday: int) -> None:
     # given a rate limit a dozen quick calls exceed
     monkeypatch.setattr(PerClientThrottle, "THROTTLE_RATES", {"client": THROTTLE_RATE})
     # when / then: every call succeeds after honouring Retry-After; without retries a 429 surfaces
-    run_minitest(ruby, "test/integration/{throttle,docs_snippet}_test.rb", live_env)
+    # (the gem, and docs/api.md's plain-Faraday snippet as written for this major)
+    run_minitest(ruby, "test/integration/{throttle,docs_snippet}_test.rb", live_env, faraday=faraday)

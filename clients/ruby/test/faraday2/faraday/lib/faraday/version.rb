@@ -1,0 +1,5 @@
+# frozen_string_literal: true
+
+module Faraday
+  VERSION = '2.14.2'
+end
