@@ -1,3 +1,5 @@
+import warnings
+
 from django.apps import AppConfig
 
 
@@ -11,6 +13,10 @@ class AssetsConfig(AppConfig):
 
         # Pillow's own bomb check (warning at the limit, error at twice it) agrees with ours.
         Image.MAX_IMAGE_PIXELS = settings.DAM_MAX_IMAGE_PIXELS
+        # An upload's damaged EXIF is the uploader's, not an operator's concern: the metadata
+        # readers note it ("exif unreadable") or skip it; Pillow's warning would reach the logs
+        # once per such upload. Set once per process (warnings.catch_warnings is not thread-safe).
+        warnings.filterwarnings("ignore", message="Corrupt EXIF data", category=UserWarning)
         from django.core.signals import request_started
 
         from assets import (
