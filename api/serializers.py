@@ -213,7 +213,8 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
         }
 
     def get_tags(self, asset: Asset) -> list[str]:
-        return [tag.name for tag in asset.tags.all()]  # prefetched
+        names = getattr(asset, "tag_names", None)  # Asset.objects.for_api() on PostgreSQL: a column
+        return list(names) if names is not None else [tag.name for tag in asset.tags.all()]  # else prefetched
 
     def get_usage_count(self, asset: Asset) -> int:
         counted = getattr(asset, "usage_count", None)  # Asset.objects.with_usage_count(): in the list's query

@@ -154,7 +154,7 @@ class AssetViewSet(
                           "replace_file": (CHANGE,), "similar": (VIEW,)}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Asset]:
-        return Asset.objects.with_related().with_usage_count()
+        return Asset.objects.for_api()
 
     def _serialize(self, assets: list[Asset]) -> Any:
         return serialize_assets(self.request, assets, self.get_serializer_context())
@@ -288,7 +288,7 @@ class AssetViewSet(
                                      for m in found if m.asset_id in bodies]})  # fmt: skip
 
     def _reload(self, asset: Asset) -> Asset:
-        return Asset.objects.with_related().with_usage_count().get(pk=asset.pk)
+        return Asset.objects.for_api().get(pk=asset.pk)
 
 
 class RenditionSpecViewSet(mixins.ListModelMixin, ApiViewSet):

@@ -10,10 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -117,6 +118,16 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         if descendants:
             return self.filter(collection__path__startswith=collection.path)
         return self.filter(collection=collection)
+
+    def for_api(self) -> AssetQuerySet:
+        """What the API's asset JSON reads, in as few round trips as the database allows: the
+        collection joined, the usage count and (PostgreSQL) the tag names as columns of the
+        list's own query. Elsewhere the tags are prefetched (one more query)."""
+        queryset = self.select_related("collection").with_usage_count()
+        if connections[queryset.db].vendor != "postgresql":
+            return queryset.prefetch_related("tags")
+        names = Tag.objects.filter(assets=OuterRef("pk")).order_by("name").values("name")
+        return queryset.annotate(tag_names=ArraySubquery(names))
 
     def with_usage_count(self) -> AssetQuerySet:
         """``usage_count`` on each row: a correlated subquery on the (asset, external_id) index, in
