@@ -1,5 +1,5 @@
-"""Bulk actions: a confirmation page that says what will happen, then the change; on local storage
-and on S3 where files are involved."""
+"""Bulk actions: a confirmation page that says what will happen, then the change; every test on
+local storage and on S3 (through moto)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from tests.conftest import StorageProbe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIBRARY = "/admin/assets/asset/"
+
+
+@pytest.fixture(autouse=True)
+def on_both_storages(storage: StorageProbe) -> StorageProbe:
+    return storage
 
 
 def add(name: str, **fields) -> Asset:

@@ -1,5 +1,5 @@
 """Collections in the admin: create, rename, move, delete (assets go to the parent, never lost),
-and the library's tree filter."""
+and the library's tree filter; every test on local storage and on S3 (through moto)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ from django.urls import reverse
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, Collection
 from tests import images
+from tests.conftest import StorageProbe
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/assets/collection/add/"
+
+
+@pytest.fixture(autouse=True)
+def on_both_storages(storage: StorageProbe) -> StorageProbe:
+    return storage
 
 
 @pytest.fixture

@@ -165,3 +165,35 @@ def test_bulk_tag_and_move_from_the_grid(editor, live_server) -> None:
     with editor.expect_navigation():
         editor.click("#changelist-filter >> text=News")
     assert editor.locator(".library-card").count() == 2
+
+
+def test_on_s3_the_browser_sends_the_bytes_straight_to_the_bucket(editor, live_server, s3_storage) -> None:
+    # given S3 storage (a moto server over HTTP) whose bucket has README's CORS rule for this origin
+    s3_storage.client.put_bucket_cors(Bucket=s3_storage.bucket, CORSConfiguration={"CORSRules": [
+        {"AllowedOrigins": [live_server.url], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"],
+         "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3600}]})  # fmt: skip
+    endpoint = s3_storage.client.meta.endpoint_url
+    sent: list[tuple[str, str, str]] = []  # every request the page makes
+    editor.on("request", lambda r: sent.append((r.method, r.url, r.resource_type)))
+    editor.goto(f"{live_server.url}/admin/assets/asset/")
+    # when two images are dropped on the library
+    drop(
+        editor,
+        "#library-dropzone",
+        {"harbour.jpg": images.jpeg((800, 400)), "forest.png": images.png((300, 300))},
+    )
+    editor.wait_for_selector(".upload-summary[data-finished=true]")
+    # then both became assets, their bytes went to the bucket (not through the app), and the
+    # quarantine is empty again
+    assert {name: r["state"] for name, r in rows(editor).items()} == {
+        "harbour.jpg": "done",
+        "forest.png": "done",
+    }
+    to_bucket = [url for method, url, _ in sent if method == "POST" and url.startswith(endpoint)]
+    assert len(to_bucket) == 2, sent
+    through_app = [url for method, url, _ in sent if method == "POST" and url.startswith(live_server.url)]
+    assert through_app and not [url for url in through_app if url.rstrip("/").endswith("/file")], sent
+    assert sorted(Asset.objects.values_list("original_filename", flat=True)) == ["forest.png", "harbour.jpg"]
+    stored = s3_storage.names()
+    assert not any(name.startswith("uploads/") for name in stored)
+    assert sum(name.startswith("originals/") for name in stored) == 2
