@@ -146,6 +146,14 @@ class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
 
 
+def _bits_apart(distance: int) -> str:
+    return (
+        "looks the same"
+        if distance == 0
+        else ngettext("%(n)d bit apart", "%(n)d bits apart", distance) % {"n": distance}
+    )
+
+
 class TagFilter(admin.RelatedFieldListFilter):
     """By tags, with its "none" choice in words (Django shows the empty value, "-", there)."""
 
@@ -453,6 +461,11 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
                     "“{}” is already in the library as <a href=\"{}\">{}</a>; both are kept (delete one if unwanted).",
                     asset.original_filename, reverse("admin:assets_asset_change", args=[twin.pk]), twin,
                 ), messages.WARNING)  # fmt: skip
+            if (looks := uploading.lookalike(asset, twin)) is not None:  # as the drop zone says it
+                self.message_user(request, format_html(
+                    "“{}” looks like <a href=\"{}\">{}</a> ({}), already in the library.",
+                    asset.original_filename, looks["url"], looks["title"], _bits_apart(looks["distance"]),
+                ), messages.INFO)  # fmt: skip
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if redirect := library.remember_view(request):

@@ -162,3 +162,25 @@ def test_without_javascript_a_duplicate_is_kept_with_a_warning(admin_client) -> 
     assert "“again.jpg” is already in the library as" in page
     assert reverse("admin:assets_asset_change", args=[first.pk]) in page
     assert Asset.objects.count() == 2
+
+
+def test_without_javascript_a_look_alike_is_named_too(admin_client) -> None:
+    # given a picture in the library
+    from assets.ingest import AssetFields
+    from tests import scenes
+
+    original = ingest(io.BytesIO(scenes.encoded(scenes.scene(1), "PNG")), filename="harbour.png",
+                      fields=AssetFields(title="Harbour at dawn"))  # fmt: skip
+    # when a smaller, brighter, recompressed copy of it is uploaded through the plain form
+    response = admin_client.post(
+        reverse("admin:assets_asset_upload"),
+        {"files": [SimpleUploadedFile("copy.jpg", scenes.near_copy(scenes.scene(1)))]},
+        follow=True,
+    )
+    # then the page names the look-alike, as the drop zone does, with a link to it
+    page = response.content.decode()
+    assert (
+        '“copy.jpg” looks like <a href="/admin/assets/asset/%s/change/">Harbour at dawn</a> (' % original.pk
+        in page
+    )
+    assert "already in the library as" not in page  # not byte-identical
