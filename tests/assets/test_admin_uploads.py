@@ -179,8 +179,6 @@ def test_without_javascript_a_look_alike_is_named_too(admin_client) -> None:
     )
     # then the page names the look-alike, as the drop zone does, with a link to it
     page = response.content.decode()
-    assert (
-        '“copy.jpg” looks like <a href="/admin/assets/asset/%s/change/">Harbour at dawn</a> (' % original.pk
-        in page
-    )
+    link = f'<a href="/admin/assets/asset/{original.pk}/change/">Harbour at dawn</a>'
+    assert f"“copy.jpg” looks like {link} (" in page
     assert "already in the library as" not in page  # not byte-identical
