@@ -97,6 +97,11 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     list_filter = ["read_only"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     fields = ["name", "read_only", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+        """A new key has only a name and a kind; the rest is made by the server or comes later."""
+        return ["name", "read_only"] if obj is None else list(self.fields)
+
     actions = ["revoke"]
 
     def save_model(

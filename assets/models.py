@@ -577,6 +577,8 @@ class Upload(models.Model):
     objects = UploadQuerySet.as_manager()
 
     class Meta:
+        # Not "uploads": the admin's sidebar lists these next to the library's "Upload images".
+        verbose_name = "direct upload"
         constraints = [
             models.CheckConstraint(
                 name="upload_created_by_a_key_or_a_user",

@@ -8,6 +8,7 @@ on creation and on rotation, and never editable.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -36,6 +37,7 @@ class WebhookDeliveryInline(admin.TabularInline[WebhookDelivery, WebhookEndpoint
 
 class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
     url = forms.URLField(
+        label="URL",
         max_length=500,
         assume_scheme="https",
         help_text="https only; the host must resolve to public addresses.",
@@ -67,6 +69,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     list_display = ["__str__", "events", "active", "created_at"]
     inlines = [WebhookDeliveryInline]
     actions = ["rotate_secrets", "revoke_secrets"]
+
+    def get_inlines(self, request: HttpRequest, obj: WebhookEndpoint | None = None) -> list[Any]:
+        return list(self.inlines) if obj is not None else []  # a new endpoint has had no deliveries
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue: str | None = None
                      ) -> HttpResponse:  # fmt: skip

@@ -95,3 +95,16 @@ def test_delete_removes_the_file(admin_client, storage: StorageProbe) -> None:
     response = admin_client.post(reverse("admin:assets_asset_delete", args=[asset.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Asset.objects.exists() and storage.names() == set()
+
+
+def test_the_add_pages_ask_only_what_the_editor_decides(admin_client) -> None:
+    # an API key: its name and whether it is read-only (the rest is the server's, or comes later)
+    key_page = admin_client.get("/admin/assets/apikey/add/").content.decode()
+    assert 'name="name"' in key_page and 'name="read_only"' in key_page
+    assert 'name="revoked_at' not in key_page and "Last used" not in key_page
+    # a webhook endpoint: its URL, events and state; no (empty) deliveries yet
+    hook_page = admin_client.get("/admin/assets/webhookendpoint/add/").content.decode()
+    assert ">URL:</label>" in hook_page and "-TOTAL_FORMS" not in hook_page  # no inline formset
+    # and the direct uploads are not named like the library's "Upload images"
+    index = admin_client.get("/admin/").content.decode()
+    assert "Direct uploads" in index and ">Uploads<" not in index

@@ -280,3 +280,13 @@ def test_summaries_use_proper_plurals(two_assets, assets: int, expected: str) ->
     out = run("regenerate_renditions", "--queue", "--dry-run", "--spec", "thumb", "--spec", "og", *ids)
     assert expected in out
     assert "(s)" not in out
+
+
+def test_a_first_migrate_on_the_embedded_default_prints_no_warning(tmp_path: Path) -> None:
+    """`make run`'s first step on a fresh machine: SQLite under var/, nothing configured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DAM_"))}
+    env.update({"DAM_VAR_DIR": str(tmp_path / "var"), "DAM_SECRET_KEY": "test"})
+    result = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr and "System check identified" not in result.stdout

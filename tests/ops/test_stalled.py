@@ -127,3 +127,6 @@ def test_the_sweep_leaves_a_recent_or_finished_asset_alone(eager_thumb) -> None:
     assert Asset.objects.get(pk=old.pk).status == Asset.Status.READY
     assert Asset.objects.get(pk=fresh.pk).status == Asset.Status.PROCESSING
     assert stalled(timedelta(minutes=10)) == []
+    out = io.StringIO()
+    call_command("requeue_stalled", stdout=out)
+    assert out.getvalue() == "No asset is stalled.\n"

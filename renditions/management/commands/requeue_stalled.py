@@ -36,5 +36,8 @@ class Command(DamCommand):
             if is_unavailable(exc):
                 raise CommandError(f"The broker is unavailable ({type(exc).__name__}); try again.") from exc
             raise
+        if not queued:
+            self.say("No asset is stalled.")
+            return
         self.say(ngettext("Queued %(n)d stalled asset again.", "Queued %(n)d stalled assets again.", queued)
                  % {"n": queued})  # fmt: skip
