@@ -98,9 +98,9 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     fields = ["name", "read_only", "prefix", "created_at", "last_used_at", "revoked_at"]
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
         """A new key has only a name and a kind; the rest is made by the server or comes later."""
-        return ["name", "read_only"] if obj is None else list(self.fields)
+        return ["name", "read_only"] if obj is None else self.fields
 
     actions = ["revoke"]
 
