@@ -146,10 +146,13 @@ def complete(request: HttpRequest, upload_id: str) -> JsonResponse:
     )  # fmt: skip
 
 
-def lookalike(asset: Asset, twin: Asset | None) -> dict[str, Any] | None:
-    """The closest near-duplicate other than a byte-identical twin (already said), or None."""
-    for match in similar.similar_to(asset, limit=2):
-        if twin is None or match.asset_id != twin.pk:
+def lookalike(
+    asset: Asset, twin: Asset | None, besides: frozenset[Any] | set[Any] = frozenset()
+) -> dict[str, Any] | None:
+    """The closest near-duplicate other than a byte-identical twin (already said) and the assets
+    ``besides`` (those uploaded with it), or None."""
+    for match in similar.similar_to(asset, limit=2 + len(besides)):
+        if (twin is None or match.asset_id != twin.pk) and match.asset_id not in besides:
             found = Asset.objects.filter(pk=match.asset_id).first()
             if found is not None:
                 return {**asset_summary(found), "distance": match.distance}

@@ -47,3 +47,13 @@ def fits_the_screen(page) -> bool:
         && [...document.querySelectorAll('#changelist .results, .asset-panel, fieldset.module')]
              .every(box => box.scrollWidth <= box.clientWidth + 1)""")
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_top_tags() -> None:
+    """The library's tag filter caches the most used tags for minutes: never another test's."""
+    from django.core.cache import cache
+
+    from assets.admin import TagFilter
+
+    cache.delete(TagFilter.CACHE_KEY)

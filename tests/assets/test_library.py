@@ -88,6 +88,26 @@ def test_search_and_filters_in_both_views(admin_client, view, params, shown, hid
     assert "1 result" in page
 
 
+def test_the_tag_filter_lists_the_most_used_tags_and_the_chosen_one(admin_client) -> None:
+    # given 25 tags, tag-00 on 25 assets down to tag-24 on one, and one tag on nothing
+    from assets.models import Tag
+
+    tags = [Tag.objects.create(name=f"tag-{i:02d}") for i in range(25)]
+    Tag.objects.create(name="unused")
+    for n in range(25):
+        asset = Asset.objects.create(
+            title=f"a{n}", file=f"x/{n}.jpg", original_filename="x.jpg", content_type="image/jpeg",
+            format="JPEG", byte_size=1, width=10, height=10, sha256=f"{n:064x}", mode="RGB",
+        )  # fmt: skip
+        asset.tags.set(tags[: 25 - n])
+    # when the library is shown, then with a rarely used tag chosen
+    shown = set(re.findall(r">(tag-\d\d|unused)</a>", admin_client.get(LIBRARY).content.decode()))
+    chosen = admin_client.get(LIBRARY, {"tags__id__exact": str(tags[24].pk)}).content.decode()
+    # then the 20 most used are offered (never an unused one), and a chosen tag stays in the list
+    assert shown == {f"tag-{i:02d}" for i in range(20)}
+    assert ">tag-24</a>" in chosen and "the 20 most used" in chosen
+
+
 def test_the_tag_filter_names_its_none_choice(admin_client) -> None:
     # given a tagged and an untagged asset
     add("harbour.jpg", tags=["sea"])
@@ -120,12 +140,18 @@ def test_a_page_costs_the_same_queries_for_few_or_many_assets(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from django.core.cache import cache
+
+    from assets.admin import TagFilter
+
     admin_client.get(LIBRARY, {"view": view})
     add("first.jpg", tags=["first"])
+    cache.delete(TagFilter.CACHE_KEY)  # both pages count the most used tags (the worst case)
     with CaptureQueriesContext(connection) as few:
         assert admin_client.get(LIBRARY).status_code == 200
     for index in range(30):
         add(f"a{index}.jpg", tags=[f"tag{index}"])
+    cache.delete(TagFilter.CACHE_KEY)
     # session, user, the collections tree, the tag filter, the count (on PostgreSQL: the planner's
     # estimate first, then a capped count), the page, its tags (prefetch), its usage counts
     with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as many:
