@@ -137,10 +137,9 @@ def test_pages_in_both_views(admin_client, view, settings) -> None:
 def test_a_page_costs_the_same_queries_for_few_or_many_assets(
     admin_client, view, django_assert_max_num_queries
 ) -> None:
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from django.core.cache import cache
 
     from assets.admin import TagFilter
 
