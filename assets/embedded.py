@@ -11,7 +11,7 @@ What it reads, in order of preference for each field (the first that has a value
 * taken_at: EXIF DateTimeOriginal (+ OffsetTimeOriginal) → XMP ``exif:DateTimeOriginal`` →
   ``xmp:CreateDate`` → ``photoshop:DateCreated`` → IPTC 2:55 + 2:60
 * camera_make / camera_model / lens, orientation: EXIF, then XMP ``tiff:``/``aux:``/``exifEX:``
-* gps (only when asked for): EXIF GPS latitude/longitude as decimal degrees
+* gps (only when asked for): EXIF GPS latitude/longitude as decimal degrees, else XMP's (exif:GPSLatitude)
 
 The containers are walked here, not by a decoder: a JPEG's markers up to its first scan, a PNG's
 chunks (skipping the image data), a WebP's RIFF chunks. Other formats (AVIF, HEIF, GIF) are opened
@@ -350,7 +350,7 @@ def normalise(raw: Raw, *, gps: bool = False) -> Embedded:
         "camera_model": ([exif], blocks),
         "lens": ([exif], blocks),
         "orientation": ([exif], blocks),
-        "gps": ([exif],),
+        "gps": ([exif], blocks) if gps else (),  # EXIF's position, else XMP's; never unless asked
     }
     merged: dict[str, Any] = {}
     for name, groups in order.items():
@@ -430,7 +430,26 @@ def _parse_xmp(data: bytes, notes: list[str]) -> dict[str, Any] | None:
     found["camera_model"] = first("tiff:Model")
     found["lens"] = first("exifEX:LensModel", "aux:Lens")
     found["orientation"] = _orientation(first("tiff:Orientation"))
+    found["gps"] = xmp_position(first("exif:GPSLatitude"), first("exif:GPSLongitude"))
     return found
+
+
+XMP_COORDINATE = re.compile(r"(\d{1,3}),(\d{1,2}(?:\.\d+)?)(?:,(\d{1,2}(?:\.\d+)?))?([NSEW])", re.IGNORECASE)
+
+
+def xmp_position(latitude: str, longitude: str) -> tuple[float, float] | None:
+    """XMP's GPSCoordinate pair ("DDD,MM.mmk" or "DDD,MM,SSk", k one of N S E W) as decimal degrees,
+    as the EXIF position is given; None unless both are valid."""
+    found = []
+    for text, axis, limit in ((latitude, "NS", 90), (longitude, "EW", 180)):
+        match = XMP_COORDINATE.fullmatch(text.replace(" ", ""))
+        if match is None or match[4].upper() not in axis:
+            return None
+        degrees = int(match[1]) + float(match[2]) / 60 + float(match[3] or 0) / 3600
+        if float(match[2]) >= 60 or float(match[3] or 0) >= 60 or degrees > limit:
+            return None
+        found.append(round(-degrees if match[4].upper() in "SW" else degrees, 7))
+    return (found[0], found[1])
 
 
 def _qname(name: str) -> str:

@@ -267,3 +267,32 @@ def test_the_admin_upload_fills_from_the_file_and_shows_it(admin_client) -> None
     page = admin_client.get(reverse("admin:assets_asset_change", args=[asset.pk])).content.decode()
     assert 'id="embedded"' in page
     assert "XF23mmF1.4 R LM WR" in page
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "expected"),
+    [("38.7", "-9.14", {"latitude": 38.7, "longitude": -9.14}),
+     ("-33.8568", "151.2153", {"latitude": -33.8568, "longitude": 151.2153})],
+)  # fmt: skip
+def test_a_position_only_in_xmp_is_read_when_enabled(settings, latitude, longitude, expected) -> None:
+    # given a file whose only position is XMP's (exiftool writes it "38,42.0N", "9,8.4W")
+    data = tagged("JPEG", f"-XMP-exif:GPSLatitude={latitude}", f"-XMP-exif:GPSLongitude={longitude}",
+                  "-XMP-dc:Title=Somewhere")  # fmt: skip
+    # when GPS is kept, it is read; when not (the default), it is not
+    settings.DAM_STORE_GPS = True
+    kept = ingest(io.BytesIO(data), filename="a.jpg")
+    settings.DAM_STORE_GPS = False
+    dropped = ingest(io.BytesIO(data), filename="b.jpg")
+    assert kept.embedded["gps"] == expected
+    assert "gps" not in dropped.embedded and dropped.embedded["title"] == "Somewhere"
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"),
+    [("38,42.0N", ""), ("91,0.0N", "9,8.4W"), ("38,61.0N", "9,8.4W"), ("38,42.0E", "9,8.4W"), ("x", "y")],
+)
+def test_an_xmp_position_that_is_not_one_is_ignored(latitude: str, longitude: str) -> None:
+    from assets.embedded import xmp_position
+
+    assert xmp_position(latitude, longitude) is None
+    assert xmp_position("38,42,30.5N", "9,8,24W") == (38.7084722, -9.14)
