@@ -22,6 +22,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/dam_bench_library"
@@ -176,28 +177,43 @@ PAGES = [  # (label, dam's library, the bare changelist)
 ]  # fmt: skip
 
 
-def main() -> None:
+def prepare(title: str, var_prefix: str) -> bool:
+    """Django on the bench's PostgreSQL database, migrated, static files collected (production's
+    manifest storage); False (and a line saying why) when PostgreSQL is not reachable."""
     url = os.environ["DATABASE_URL"]
-    # run alone (``python -m bench.library``), not through run_in_subprocess: the same settings
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    os.environ.setdefault("DAM_LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DAM_VAR_DIR", tempfile.mkdtemp(prefix="dam-bench-library-"))
+    os.environ.setdefault("DAM_VAR_DIR", tempfile.mkdtemp(prefix=var_prefix))
     if not reachable(url):
-        print(f"\n### Library page\n\nskipped: PostgreSQL is not reachable at {url.rsplit('@', 1)[-1]}")
-        return
+        print(f"\n### {title}\n\nskipped: PostgreSQL is not reachable at {url.rsplit('@', 1)[-1]}")
+        return False
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.test import Client
 
     migrate(url)
-    call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest storage
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return True
+
+
+def bench_user() -> Any:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    return users.filter(username="bench").first() or users.create_superuser(
+        "bench", "bench@localhost", "bench"
+    )
+
+
+def main() -> None:
+    # run alone (``python -m bench.library``), not through run_in_subprocess: the same settings
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ.setdefault("DAM_LOG_LEVEL", "WARNING")
+    if not prepare("Library page", "dam-bench-library-"):
+        return
+    from django.test import Client
+
     seeded = seed()
-    user = get_user_model().objects.filter(
-        username="bench"
-    ).first() or get_user_model().objects.create_superuser("bench", "bench@localhost", "bench")
+    user = bench_user()
     api_list()
     client = Client()
     client.force_login(user)

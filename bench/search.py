@@ -22,7 +22,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -47,15 +46,18 @@ def database_url() -> str:
     return DEFAULT_DATABASE
 
 
+def bench_env() -> dict[str, str]:
+    """The measuring process's settings (the same whether bench/run.py starts it or it runs alone)."""
+    return {"DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DAM_LOG_LEVEL": "WARNING", "DAM_SECRET_KEY": os.environ.get("DAM_SECRET_KEY", "bench-only-secret-key"),
+            "DAM_API_THROTTLE_RATE": "1000000/min"}  # fmt: skip
+
+
 def run_in_subprocess() -> None:
     """Called from bench/run.py: a process of its own, since that one already runs on SQLite."""
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "bench.settings",
-           "DAM_LOG_LEVEL": "WARNING", "DAM_SECRET_KEY": os.environ.get("DAM_SECRET_KEY", "bench-only-secret-key"),
-           "DAM_API_THROTTLE_RATE": "1000000/min", CHILD: "1"}  # fmt: skip
-    subprocess.run([sys.executable, "-m", "bench.search"], cwd=ROOT, env=env, check=False)
-
-
-CHILD = "DAM_BENCH_SEARCH_CHILD"  # set in the process that measures; `python -m bench.search` starts it
+    subprocess.run(
+        [sys.executable, "-m", "bench.search"], cwd=ROOT, env={**os.environ, **bench_env()}, check=False
+    )
 
 
 def seed() -> float:
@@ -184,32 +186,20 @@ def without(indexes: list[str], client: object, url: str, headers: dict[str, str
 
 
 def main() -> None:
-    from bench.library import migrate, reachable
+    from bench.library import bench_user, prepare
 
-    url = os.environ["DATABASE_URL"]
-    os.environ.setdefault("DAM_VAR_DIR", tempfile.mkdtemp(prefix="dam-bench-search-"))
-    if not reachable(url):
-        print(f"\n### Search\n\nskipped: PostgreSQL is not reachable at {url.rsplit('@', 1)[-1]}")
+    if not prepare("Search", "dam-bench-search-"):
         return
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
 
     from assets.models import ApiKey
 
-    migrate(url)
-    call_command("collectstatic", interactive=False, verbosity=0)
     seeded = seed()
     from django.db import connection
 
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in production
         cursor.execute("ANALYZE assets_asset; ANALYZE assets_asset_tags; ANALYZE assets_tag")
-    user = get_user_model().objects.filter(
-        username="bench"
-    ).first() or get_user_model().objects.create_superuser("bench", "bench@localhost", "bench")
+    user = bench_user()
     _, raw = ApiKey.issue("bench-search", read_only=True)
     client = Client()
     client.force_login(user)
@@ -245,7 +235,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    if os.environ.get(CHILD):
-        main()
-    else:  # run alone: in a process set up as bench/run.py sets it up
-        run_in_subprocess()
+    os.environ.update(bench_env())  # run alone, or from run_in_subprocess: the same settings (idempotent)
+    main()

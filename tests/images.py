@@ -390,7 +390,7 @@ def jpeg_cut_and_closed(*, restart_rows: int = 0, size: tuple[int, int] = (640, 
 
 
 def photo_like(size: tuple[int, int] = (800, 600)) -> Image.Image:
-    """Gradients, shapes and fine noise (as bench/pictures.py): JPEG has real work to do, so the
+    """Gradients, shapes and fine noise (the benches' pictures too): JPEG has real work to do, so the
     file is large for its size (800×600 at quality 95: ~300 KB), unlike the flat ``marked``."""
     from PIL import ImageFilter
 

@@ -14,13 +14,14 @@ Django's admin runs ``SELECT COUNT(*)`` on every page; on PostgreSQL that reads 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+from assets.search import planner_rows
 
 # Counting this many index entries costs a few milliseconds; beyond it an estimate is good enough
 # to say how many pages there are (editors search or filter rather than page to 400).
@@ -48,7 +49,7 @@ class EstimatedCountPaginator(Paginator):
                 self.estimated = True
                 return statistics
         limit = FILTERED_EXACT_LIMIT if queryset.query.where else EXACT_COUNT_LIMIT
-        if (planned := _planner_estimate(queryset)) > CERTAINLY_LARGE * limit:
+        if (planned := planner_rows(queryset)) > CERTAINLY_LARGE * limit:
             # Far past the limit by the planner's statistics (a common search word: 50,000
             # matches): counting up to the limit would read that many rows for an "about N" anyway.
             self.estimated = True
@@ -57,7 +58,7 @@ class EstimatedCountPaginator(Paginator):
         if exact <= limit:
             return exact
         self.estimated = True
-        return max(_planner_estimate(queryset), exact)
+        return max(planner_rows(queryset), exact)
 
 
 def _table_estimate(queryset: QuerySet[Any]) -> int:
@@ -68,13 +69,3 @@ def _table_estimate(queryset: QuerySet[Any]) -> int:
         )
         row = cursor.fetchone()
     return int(row[0]) if row else -1
-
-
-def _planner_estimate(queryset: QuerySet[Any]) -> int:
-    """The rows the planner expects the filtered query to return (no row is read)."""
-    sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])

@@ -10,22 +10,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import connection
 from django.utils import timezone
 
 from assets.ingest import AssetFields, ingest
 from assets.models import Asset, WebhookDelivery, WebhookEndpoint
 from tests import exiftool, images
-from tests.ops.test_commands import Terminal, final_bar, manage
+from tests.ops.test_commands import Terminal, final_bar, manage, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run(*args: str) -> str:
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 @pytest.fixture
