@@ -423,3 +423,27 @@ def arithmetic_jpeg(
     original = source if source is not None else _save(marked(size), "JPEG", quality=95)
     done = subprocess.run([tool, *flags], input=original, capture_output=True, check=True, timeout=30)
     return done.stdout
+
+
+def ssim(a: Image.Image, b: Image.Image) -> float:
+    """Mean structural similarity of two same-sized pictures, on luma (Wang et al. 2004, the
+    7×7 uniform window scikit-image uses by default): 1.0 is identical."""
+    import numpy as np
+
+    if a.size != b.size:
+        raise ValueError(f"sizes differ: {a.size} and {b.size}")
+    x = np.asarray(a.convert("L"), dtype=np.float64)
+    y = np.asarray(b.convert("L"), dtype=np.float64)
+    window = 7
+
+    def mean(v: np.ndarray) -> np.ndarray:  # every 7×7 window's mean, from a summed-area table
+        s = np.pad(v, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
+        k = window
+        return (s[k:, k:] - s[:-k, k:] - s[k:, :-k] + s[:-k, :-k]) / (k * k)
+
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mx, my = mean(x), mean(y)
+    vx, vy, cxy = mean(x * x) - mx * mx, mean(y * y) - my * my, mean(x * y) - mx * my
+    n = window * window
+    vx, vy, cxy = vx * n / (n - 1), vy * n / (n - 1), cxy * n / (n - 1)  # sample covariance, as skimage
+    return float((((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))).mean())

@@ -243,3 +243,25 @@ def test_draft_rounding_never_pushes_the_box_outside_the_image() -> None:
     source = images.jpeg((1004, 1000))
     result = render(io.BytesIO(source), Spec.parse("width-50|format-png"))
     assert (result.width, result.height) == (50, 50)
+
+
+@pytest.mark.parametrize("size", [(2448, 1632), (1632, 2448)])
+def test_a_drafted_thumbnail_matches_a_full_decode_lanczos_reference(size: tuple[int, int]) -> None:
+    # given a photo-like JPEG 6× the thumbnail: libjpeg decodes it at 1/4 (612 px), not in full
+    source = images.photo_jpeg(size, quality=92)
+    # when it is thumbnailed losslessly
+    ours = out(render(io.BytesIO(source), Spec.parse("fit-400x400|format-png")).data).convert("RGB")
+    # then it is the full-size decode resampled with Lanczos, structure for structure
+    with Image.open(io.BytesIO(source)) as full:
+        reference = full.convert("RGB").resize(ours.size, Image.Resampling.LANCZOS)
+    assert images.ssim(ours, reference) >= 0.99
+    assert images.ssim(ours, reference.transpose(Image.Transpose.FLIP_LEFT_RIGHT)) < 0.9  # it can tell
+
+
+def test_ssim_ranks_a_blurred_picture_below_a_sharp_one() -> None:
+    picture = images.photo_like((300, 200))
+    from PIL import ImageFilter
+
+    assert images.ssim(picture, picture) == pytest.approx(1.0)
+    slightly, badly = (picture.filter(ImageFilter.GaussianBlur(r)) for r in (0.5, 3))
+    assert 1.0 > images.ssim(picture, slightly) > images.ssim(picture, badly)
