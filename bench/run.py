@@ -7,7 +7,8 @@ where it lies, as in production on local storage). Each row of the closing table
 measurement: dam's figure, its reference from this run, the ratio, the target, PASS or MISS.
 
 1. cold render over HTTP (first request of a rendition: lookup, lock, fetch, decode, resize,
-   encode, store, row, 302) per image × format, vs in-process Pillow ``draft`` + ``reducing_gap``;
+   encode, store, row, 302) per image × format, vs in-process Pillow ``draft`` + ``reducing_gap``
+   and thumbor over HTTP, each output's SSIM against a full-size decode + Lanczos beside it;
 2. what that request costs outside decode/resize/encode (``Server-Timing``) and in SQL;
 3. renders/s at saturation, 20 MP JPEG → WebP, 1/2/4/8 clients, vs a 2-process Pillow pool (and
    thumbor when it is installed: ``--thumbor /path/to/thumbor`` or ``thumbor`` on ``PATH``);
@@ -252,7 +253,28 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
 # --- 1 and 2. cold renders ---------------------------------------------------------------------------
 
 
-def bench_cold(server: Server, paths: dict[str, Path], assets: dict[str, Any]) -> None:
+def full_decode_reference(path: Path, size: tuple[int, int]) -> Any:
+    """What quality is measured against: the original decoded in full, Lanczos to ``size``."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+
+
+def quality(data: bytes, path: Path) -> float:
+    """SSIM of an encoded rendition against the full-decode Lanczos reference at its size."""
+    from PIL import Image
+
+    from tests.images import ssim
+
+    with Image.open(io.BytesIO(data)) as image:
+        picture = image.convert("RGB")
+    return ssim(picture, full_decode_reference(path, picture.size))
+
+
+def bench_cold(
+    server: Server, paths: dict[str, Path], assets: dict[str, Any], thumbor: Thumbor | None
+) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -261,8 +283,8 @@ def bench_cold(server: Server, paths: dict[str, Path], assets: dict[str, Any]) -
     from renditions import services
     from renditions.models import Rendition, RenditionSpec
 
-    repeat = runs(3, 1)
-    cells, outside = [], []
+    repeat = runs(3, 2)
+    cells, outside, versus = [], [], []
     phases: dict[str, list[float]] = {}
     for fmt in ("JPEG", "WEBP", "AVIF"):
         spec = RenditionSpec.objects.create(
@@ -270,7 +292,7 @@ def bench_cold(server: Server, paths: dict[str, Path], assets: dict[str, Any]) -
         )
         for name, asset in assets.items():
             url = services.named_url(asset, spec)
-            http_times = []
+            http_times, made = [], None
             for _ in range(repeat):
                 for made in Rendition.objects.filter(asset=asset, spec=spec):
                     renditions_storage().delete(made.storage_name)
@@ -285,17 +307,45 @@ def bench_cold(server: Server, paths: dict[str, Path], assets: dict[str, Any]) -
                 for phase in ("fetch", "store", "record"):
                     phases.setdefault(phase, []).append(timing[phase])
                 http_times.append(seconds)
+            made = Rendition.objects.get(asset=asset, spec=spec)
+            with renditions_storage().open(made.storage_name) as handle:
+                ours_ssim = quality(handle.read(), paths[name])
             reference = best_of(repeat, reference_draft, paths[name], fmt)
             ratio = min(http_times) / reference
-            cells.append([name, fmt, ms(min(http_times)), ms(reference), f"{ratio:.2f}×"])
-    table("Cold render over HTTP (first request: 302 after render + store + row) vs in-process Pillow draft",
-          ["image", "format", "dam over HTTP", "Pillow draft + reducing_gap", "ratio"], cells)  # fmt: skip
-    ratios = [float(c[4].rstrip("×")) for c in cells]
+            cell = [name, fmt, ms(min(http_times)), f"{ours_ssim:.4f}", ms(reference), f"{ratio:.2f}×"]
+            if thumbor:
+                samples = [thumbor.render(name, fmt) for _ in range(repeat)]
+                theirs = min(seconds for seconds, _, _ in samples)
+                answered = samples[0][2]
+                if answered != f"image/{fmt.lower()}":  # e.g. no AVIF encoder in thumbor's Pillow
+                    cell += [f"answered {answered}: not compared", "—", "—"]
+                else:
+                    theirs_ssim = quality(samples[0][1], paths[name])
+                    versus.append((min(http_times), theirs, ours_ssim, theirs_ssim))
+                    cell += [ms(theirs), f"{theirs_ssim:.4f}", f"{min(http_times) / theirs:.2f}×"]
+            cells.append(cell)
+    header = ["image", "format", "dam over HTTP", "dam SSIM", "Pillow draft + reducing_gap", "dam / Pillow"]
+    if thumbor:
+        header += ["thumbor over HTTP", "thumbor SSIM", "dam / thumbor"]
+    table("Cold render over HTTP (first request: 302 after render + store + row) vs in-process Pillow draft"
+          + (" and thumbor" if thumbor else "") + "; SSIM against a full-size decode + Lanczos",
+          header, cells)  # fmt: skip
+    ratios = [float(c[5].rstrip("×")) for c in cells]
     worst = max(range(len(cells)), key=lambda i: ratios[i])
     geo = statistics.geometric_mean(ratios)
     row("cold render over HTTP, 400 px (worst cell; geometric mean " + f"{geo:.2f}×)",
-        f"{cells[worst][2]} ({cells[worst][0]} → {cells[worst][1]})", cells[worst][3], ratios[worst],
+        f"{cells[worst][2]} ({cells[worst][0]} → {cells[worst][1]})", cells[worst][4], ratios[worst],
         "≤ 1.05× every cell", all(r <= 1.05 for r in ratios))  # fmt: skip
+    if versus:
+        ours_geo = statistics.geometric_mean([v[0] for v in versus])
+        theirs_geo = statistics.geometric_mean([v[1] for v in versus])
+        ours_q = statistics.fmean([v[2] for v in versus])
+        theirs_q = statistics.fmean([v[3] for v in versus])
+        equal_or_better = ours_q >= theirs_q - 0.001  # encoders differ in the fourth decimal
+        row(f"cold render over HTTP vs thumbor (geometric mean of {len(versus)} cells; mean SSIM)",
+            f"{ms(ours_geo)}, SSIM {ours_q:.4f}", f"{ms(theirs_geo)}, SSIM {theirs_q:.4f} thumbor",
+            ours_geo / theirs_geo, "≤ 0.9×, SSIM ≥ thumbor's − 0.001",
+            ours_geo / theirs_geo <= 0.9 and equal_or_better)  # fmt: skip
     # Queries of one cold request, in-process on the same database (Django's test client).
     spec = RenditionSpec.objects.create(name="b-queries", spec="fit-300x300|format-webp")
     with CaptureQueriesContext(connection) as queries:
@@ -319,8 +369,7 @@ def _pool_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def bench_saturation(server: Server, paths: dict[str, Path], asset: Any, thumbor: str | None,
-                     var_dir: Path) -> None:  # fmt: skip
+def bench_saturation(server: Server, paths: dict[str, Path], asset: Any, thumbor: Thumbor | None) -> None:
     from renditions import services
     from renditions.specs import Spec
 
@@ -346,7 +395,8 @@ def bench_saturation(server: Server, paths: dict[str, Path], asset: Any, thumbor
             results["dam"][c] = at_concurrency(c, jobs(c), dam)
             results["pool"][c] = at_concurrency(c, jobs(c), pooled)
     if thumbor:
-        results["thumbor"] = bench_thumbor(thumbor, paths, levels, jobs, var_dir)
+        results["thumbor"] = {c: at_concurrency(c, jobs(c), lambda e: thumbor.render("photo-20mp.jpg", "WEBP", e))
+                              for c in levels}  # fmt: skip
     header = ["clients", "dam renders/s", "Pillow pool (2 processes)", "dam / pool"]
     if thumbor:
         header += ["thumbor 2 processes", "dam / thumbor"]
@@ -368,41 +418,54 @@ def bench_saturation(server: Server, paths: dict[str, Path], asset: Any, thumbor
             ratio, "≥ 1.0×", ratio >= 1.0)  # fmt: skip
 
 
-def bench_thumbor(executable: str, paths: dict[str, Path], levels: tuple[int, ...], jobs: Any,
-                  var_dir: Path) -> dict[int, float]:  # fmt: skip
-    """thumbor 7 on the same file, 2 processes, no result storage: every request renders."""
-    conf = var_dir / "thumbor.conf"
-    conf.write_text(
-        f"LOADER = 'thumbor.loaders.file_loader'\nFILE_LOADER_ROOT_PATH = {str(CACHE)!r}\n"
-        "STORAGE = 'thumbor.storages.no_storage'\nRESULT_STORAGE = None\nALLOW_UNSAFE_URL = True\n"
-        "QUALITY = 80\nWEBP_QUALITY = 80\nAUTO_WEBP = False\nMAX_AGE = 0\n"
-    )
-    port = free_port()
-    log = (var_dir / "thumbor.log").open("wb")
-    process = subprocess.Popen([executable, "-p", str(port), "-i", "127.0.0.1", "-c", str(conf), "-l", "warning",
-                                "--processes", "2"], stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)  # its own group: the forked processes stop with it  # fmt: skip
-    try:
+class Thumbor:
+    """thumbor 7 on the bench's pictures, 2 processes, no result storage: every request renders."""
+
+    QUALITY = {"JPEG": 85, "WEBP": 80, "AVIF": 60}  # dam's defaults (ENCODE)
+
+    def __init__(self, executable: str, var_dir: Path) -> None:
+        conf = var_dir / "thumbor.conf"
+        conf.write_text(
+            f"LOADER = 'thumbor.loaders.file_loader'\nFILE_LOADER_ROOT_PATH = {str(CACHE)!r}\n"
+            "STORAGE = 'thumbor.storages.no_storage'\nRESULT_STORAGE = None\nALLOW_UNSAFE_URL = True\n"
+            "QUALITY = 85\nWEBP_QUALITY = 80\nAUTO_WEBP = False\nMAX_AGE = 0\nPROGRESSIVE_JPEG = True\n"
+            "AVIF_SPEED = 6\n"  # dam's (ENCODE); thumbor encodes AVIF only with Pillow ≥ 11 in its venv
+        )
+        self.port = free_port()
+        self.log = (var_dir / "thumbor.log").open("wb")
+        self.process = subprocess.Popen([executable, "-p", str(self.port), "-i", "127.0.0.1", "-c", str(conf),
+                                         "-l", "warning", "--processes", "2"], stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         for _ in range(200):
             try:
-                if get(port, "/healthcheck")[0] == 200:
+                if get(self.port, "/healthcheck")[0] == 200:
                     break
             except OSError:
                 time.sleep(0.1)
+        for edge in (300, 301, 302, 303):  # both processes have loaded every codec, as dam's workers have
+            for fmt in ENCODE:
+                self.render("photo-4mp.jpg", fmt, edge)
 
-        def work(edge: int) -> None:
-            status = get(
-                port, f"/unsafe/fit-in/{edge}x{edge}/filters:format(webp):quality(80)/photo-20mp.jpg"
-            )[0]
-            assert status == 200, status
+    def path(self, name: str, fmt: str, edge: int = TARGET) -> str:
+        return (
+            f"/unsafe/fit-in/{edge}x{edge}/filters:format({fmt.lower()}):quality({self.QUALITY[fmt]})/{name}"
+        )
 
-        for edge in (300, 301, 302, 303):  # warm both processes
-            work(edge)
-        return {c: at_concurrency(c, jobs(c), work) for c in levels}
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # thumbor's --processes children too
-        process.wait(timeout=30)
-        log.close()
+    def render(self, name: str, fmt: str, edge: int = TARGET) -> tuple[float, bytes, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        started = time.perf_counter()
+        conn.request("GET", self.path(name, fmt, edge))
+        response = conn.getresponse()
+        body = response.read()
+        seconds = time.perf_counter() - started
+        conn.close()
+        assert response.status == 200, (response.status, self.path(name, fmt, edge))
+        return seconds, body, response.getheader("Content-Type", "")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)  # thumbor's --processes children too
+        self.process.wait(timeout=30)
+        self.log.close()
 
 
 # --- 4. warm hits ----------------------------------------------------------------------------------
@@ -666,30 +729,35 @@ def main() -> None:
         from assets.ingest import ingest
 
         call_command("migrate", verbosity=0)
-        thumbor = find_thumbor(args.thumbor)
+        thumbor_path = find_thumbor(args.thumbor)
         print(f"dam bench — Python {sys.version.split()[0]}, Pillow {PIL.__version__}, {os.cpu_count()} CPUs, "
               f"{db}, local storage, gunicorn deploy/gunicorn.conf.py -w 2; target {TARGET} px"
-              f"{'; --quick' if QUICK else ''}; thumbor: {thumbor or 'not installed'}")  # fmt: skip
+              f"{'; --quick' if QUICK else ''}; thumbor: {thumbor_path or 'not installed'}")  # fmt: skip
         assets = {}
         for name, path in paths.items():
             with path.open("rb") as f:
                 assets[name] = ingest(f, filename=name)
         server = Server(var_dir)
+        thumbor = Thumbor(thumbor_path, var_dir) if thumbor_path else None
         memo_off = Server(var_dir, DAM_HIT_CACHE_SECONDS="0", DAM_API_THROTTLE_RATE="100000/min")
         try:
             from renditions import services
             from renditions.specs import Spec
 
-            for i in range(4):  # both workers of each server import and render once first
+            for i in range(4):  # both workers of each server have rendered every format once first
                 for srv in (server, memo_off):
-                    get(srv.port, services.adhoc_url(assets["photo-4mp.jpg"], Spec.parse(f"width-{40 + i}")))
-            bench_cold(server, paths, assets)
+                    for fmt in ENCODE:
+                        spec = Spec.parse(f"width-{40 + i}|format-{fmt.lower()}")
+                        get(srv.port, services.adhoc_url(assets["photo-4mp.jpg"], spec))
+            bench_cold(server, paths, assets, thumbor)
             bench_warm(server, memo_off, assets["photo-4mp.jpg"])
-            bench_saturation(server, paths, assets["photo-20mp.jpg"], thumbor, var_dir)
+            bench_saturation(server, paths, assets["photo-20mp.jpg"], thumbor)
             bench_ingest(memo_off, paths)
         finally:
             server.stop()
             memo_off.stop()
+            if thumbor:
+                thumbor.stop()
         bench_memory(paths, var_dir, assets["photo-50mp.jpg"], assets["photo-4mp.jpg"])
         bench_eager(paths, var_dir)
     analysis.run_in_subprocess()  # image analysis per upload, near-duplicate lookup at 100,000 (bench/analysis.py)

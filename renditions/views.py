@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.views.static import serve
 
@@ -142,10 +143,10 @@ def _serve(request: HttpRequest, rendition: services.Stored, *, vary_accept: boo
     if etag in if_none_match or if_none_match == "*":
         response: HttpResponseBase = HttpResponse(status=304)
     elif settings.DAM_DELIVERY == "redirect":
-        url = renditions_storage().url(rendition.storage_name)
-        return _redirect(
-            url, IMMUTABLE if settings.DAM_RENDITIONS_PUBLIC else PRESIGNED_REDIRECT, vary_accept
-        )
+        if settings.DAM_RENDITIONS_PUBLIC:
+            return _redirect(PublicUrls.of(rendition.storage_name), IMMUTABLE, vary_accept)
+        url = renditions_storage().url(rendition.storage_name)  # presigned: a new one each time
+        return _redirect(url, PRESIGNED_REDIRECT, vary_accept)
     elif request.method == "HEAD":
         response = HttpResponse(content_type=rendition.content_type)
         response["Content-Length"] = str(rendition.byte_size)
@@ -175,8 +176,41 @@ def _stream(request: HttpRequest, rendition: services.Stored) -> HttpResponseBas
     return response
 
 
+class PublicUrls:
+    """Storage name → public URL, per process: a name is never reused for other bytes, so its URL
+    never changes while the storage settings do not (``storage.url`` was a fifth of a warm hit)."""
+
+    max_entries = 50_000
+    _urls: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, storage_name: str) -> str:
+        if (url := cls._urls.get(storage_name)) is None:
+            url = renditions_storage().url(storage_name)
+            if len(cls._urls) >= cls.max_entries:
+                cls._urls.clear()
+            cls._urls[storage_name] = url
+        return url
+
+    @classmethod
+    def clear(cls, **kwargs: Any) -> None:
+        cls._urls.clear()
+
+
+setting_changed.connect(PublicUrls.clear, dispatch_uid="renditions.views.public_urls")
+
+
+class _Found(HttpResponseRedirect):
+    """A 302 to a URL this module built (storage, ``services``, ``get_full_path``): already a URI
+    with an http(s) scheme, so HttpResponseRedirect's re-quoting and scheme check are skipped."""
+
+    def __init__(self, url: str) -> None:
+        HttpResponse.__init__(self)
+        self["Location"] = url
+
+
 def _redirect(url: str, cache_control: str, vary_accept: bool = False) -> HttpResponse:
-    response = HttpResponseRedirect(url)
+    response = _Found(url)
     response["Cache-Control"] = cache_control
     _finish(response, vary_accept)
     return response
