@@ -24,6 +24,9 @@ def s3_client_config(
     )
 
 
+S3_MEMORY_BYTES = 1024 * 1024
+
+
 def s3_storages(
     *,
     bucket: str,
@@ -43,6 +46,9 @@ def s3_storages(
         "endpoint_url": endpoint_url or None,
         "client_config": client_config or s3_client_config(),
         "default_acl": None,
+        # django-storages reads an object into a SpooledTemporaryFile of this size, then disk; its
+        # default, 0, keeps the whole object in memory (a 50 MB original, per render and upload).
+        "max_memory_size": S3_MEMORY_BYTES,
     }
     originals: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",

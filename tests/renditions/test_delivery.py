@@ -287,3 +287,9 @@ def test_an_s3_original_past_the_small_buffer_is_spooled_to_disk(
         ("SpooledTemporaryFile", True),
         ("SpooledTemporaryFile", False),
     ]
+    # and django-storages' own read buffer, which the spool is filled from, went to disk as well
+    from dam.storage import originals_storage
+
+    with originals_storage().open(asset.file.name, "rb") as remote:
+        remote.read(1)
+        assert remote.file._rolled, "the whole original was read into memory"
