@@ -175,3 +175,23 @@ def test_deleting_an_asset_removes_the_original_after_commit(storage: StoragePro
     assert storage.names()
     asset.delete()
     assert storage.names() == set()
+
+
+@pytest.mark.parametrize("load", [
+    lambda q: q,  # every query defers search_document
+    lambda q: q.defer("caption", "exif"),
+    lambda q: q.only("title", "rights_expire_on"),
+])  # fmt: skip
+def test_a_partial_row_loads_each_field_into_its_own_attribute(filesystem_storage, load) -> None:
+    # given an asset whose fields all differ
+    from datetime import date
+
+    fields = AssetFields(title="T", caption="C", credit="R", rights_expire_on=date(2030, 1, 2))
+    made = ingest(io.BytesIO(images.jpeg((120, 80))), filename="p.jpg", fields=fields)
+    # when it is read with some columns deferred
+    asset = load(Asset.objects.all()).get(pk=made.pk)
+    # then every field, loaded now or later, holds its own value
+    expected = Asset.objects.values().get(pk=made.pk)
+    expected.pop("search_document")
+    assert {name: getattr(asset, name) for name in expected} == expected
+    assert asset._loaded_expiry == date(2030, 1, 2)  # the rights-expiry bookkeeping saw the row
