@@ -370,7 +370,9 @@ class Asset(Original):
             names = tuple(field_names)
             if (layout := cls._row_layouts.get(names)) is None:
                 where = {name: i for i, name in enumerate(names)}
-                layout = cls._row_layouts[names] = tuple(where.get(f.attname) for f in cls._meta.concrete_fields)
+                layout = cls._row_layouts[names] = tuple(
+                    where.get(f.attname) for f in cls._meta.concrete_fields
+                )
             values = [DEFERRED if i is None else values[i] for i in layout]
         instance = cls(*values)
         instance._state.adding = False
