@@ -149,6 +149,16 @@ _AssetManagerBase = models.Manager.from_queryset(AssetQuerySet)
 
 
 class AssetManager(_AssetManagerBase):
+    _for_api: ClassVar[dict[str, AssetQuerySet]] = {}
+
+    def for_api(self) -> AssetQuerySet:
+        """``AssetQuerySet.for_api()``, built once per database and cloned: building its
+        subqueries took longer than the clone and the SQL compile together (~0.4 ms a request)."""
+        alias = self.db
+        if (template := self._for_api.get(alias)) is None:
+            template = self._for_api[alias] = self.get_queryset().for_api()
+        return template.all()
+
     def get_queryset(self) -> AssetQuerySet:  # type: ignore[override]  # stubs: a plain QuerySet
         return AssetQuerySet(self.model, using=self._db).defer("search_document")
 
