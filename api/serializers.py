@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +18,7 @@ from api.collections import CollectionRefField, collection_paths
 from assets import similar, uploads
 from assets.filenames import safe_display_name
 from assets.ingest import AssetFields, parse_tags
-from assets.models import Asset, Collection, Licence, RightsStatus, Upload
+from assets.models import Asset, Collection, Licence, RightsStatus, Upload, rights_status, rights_window
 from renditions.exceptions import InvalidSpec
 from renditions.models import RenditionSpec, spec_limits
 from renditions.services import RenditionInfo, parsed
@@ -197,7 +197,7 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
                 "licence_detail": asset.licence_detail,
                 "usage_terms": asset.usage_terms,
                 "expires_on": asset.rights_expire_on.isoformat() if asset.rights_expire_on else None,
-                "status": str(asset.rights_status),
+                "status": str(rights_status(asset.licence, asset.rights_expire_on, *self._rights_window())),
             },
             "focal_point": None
             if point is None
@@ -211,6 +211,13 @@ class AssetSerializer(serializers.ModelSerializer[Asset]):
             "renditions": self.get_renditions(asset),
             "srcset": self.get_srcset(asset),
         }
+
+    def _rights_window(self) -> tuple[date, int]:
+        """Today and the expiring window, once per answer (``timezone.localdate()`` per asset was
+        a fifteenth of a list page)."""
+        if (window := self.context.get("rights_window")) is None:
+            window = self.context["rights_window"] = rights_window()
+        return window
 
     def get_tags(self, asset: Asset) -> list[str]:
         names = getattr(asset, "tag_names", None)  # Asset.objects.for_api() on PostgreSQL: a column
