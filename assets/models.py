@@ -126,7 +126,11 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         queryset = self.select_related("collection").with_usage_count()
         if connections[queryset.db].vendor != "postgresql":
             return queryset.prefetch_related("tags")
-        names = Tag.objects.filter(assets=OuterRef("pk")).order_by("name").values("name")
+        # Per asset, its few rows of the through table, each name by the tag's primary key: the
+        # planner joined the whole tags table once per asset instead (0.04 ms × 50 a page).
+        name = Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name"))
+        through = Asset.tags.through.objects.filter(asset_id=OuterRef("pk"))
+        names = through.annotate(name=name).order_by("name").values("name")  # type: ignore[misc]  # stubs: annotations unknown
         return queryset.annotate(tag_names=ArraySubquery(names))
 
     def with_usage_count(self) -> AssetQuerySet:
