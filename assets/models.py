@@ -128,7 +128,7 @@ class AssetQuerySet(models.QuerySet["Asset"]):
             return queryset.prefetch_related("tags")
         # Per asset, its few rows of the through table, each name by the tag's primary key: the
         # planner joined the whole tags table once per asset instead (0.04 ms × 50 a page).
-        name = Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).values("name"))
+        name = Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).order_by().values("name"))
         through = Asset.tags.through.objects.filter(asset_id=OuterRef("pk"))
         names = through.annotate(name=name).order_by("name").values("name")  # type: ignore[misc]  # stubs: annotations unknown
         return queryset.annotate(tag_names=ArraySubquery(names))
