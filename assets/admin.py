@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_list import result_headers
-from django.contrib.admin.views.main import ORDER_VAR
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
 from assets import file_facts, outbox
-from assets.editor import actions, asset_page, library, uploading, usages
+from assets.editor import actions, asset_page, library, library_rows, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
@@ -270,6 +270,9 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             super().get_queryset(request).select_related("uploaded_by", "collection").prefetch_related("tags")
         )
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return library.LibraryChangeList
+
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
         found.pop("delete_selected", None)  # ours names the renditions and bytes that go with them
@@ -515,6 +518,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         context = getattr(response, "context_data", None) or {}
         if "cl" in context:
             context["cards"] = library.cards(context["cl"].result_list)
+            rows = library_rows.grid if view == "grid" else library_rows.table
+            context["card_rows"] = rows(context["cards"], selectable=bool(context.get("action_form")))
             context["result_headers"] = [
                 h for h in result_headers(context["cl"]) if "action-checkbox" not in str(h["class_attrib"])
             ]

@@ -2,7 +2,10 @@
 
 Both views render rows from the same ``Card`` values: Django's per-cell machinery
 (``items_for_result``) cost more than the queries at 48 rows a page; the table keeps the admin's
-sortable headers (``result_headers``).
+sortable headers (``result_headers``). The rows themselves are HTML built in Python
+(``library_rows``), the page's queryset reads only the columns a card shows (``page_rows``), and
+what is the same for every card (the change URL's pattern, today's rights window) is worked out
+once per page.
 
 The choice is remembered in the session; ``?view=grid|table`` changes it and redirects to the
 same list without the parameter (the changelist refuses parameters it does not know).
@@ -15,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from assets.editor import usages
-from assets.models import Asset, RightsStatus, format_label
+from assets.models import Asset, RightsStatus, Tag, format_label, rights_status, rights_window
 from assets.search import ordering as search_ordering
 from assets.search import search as search_assets
 from renditions import services
@@ -86,26 +90,65 @@ class Card:
     rights_expire_on: date | None = None
 
 
+# What a card or a table row reads of an asset (``str(asset)``, the rendition URLs' checksum and
+# focal point, the rights status included): the page's query skips the rest (EXIF, embedded
+# metadata, the search document, …), and the uploader it never shows.
+CARD_FIELDS = (
+    "id", "title", "original_filename", "format", "width", "height", "byte_size", "sha256", "status",
+    "failure_reason", "created_at", "licence", "rights_expire_on", "focal_x", "focal_y", "auto_focal_x",
+    "auto_focal_y", "collection__name",
+)  # fmt: skip
+CARD_TAGS = "card_tags"  # the prefetched tags, a plain list (no related manager built per card)
+PK_PLACEHOLDER = "__pk__"
+
+
+def page_rows(queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+    """The changelist's page of assets as the cards read them: ``CARD_FIELDS`` and the tags.
+    Only the page's rows: the change view and the actions keep the whole model."""
+    return (
+        queryset.select_related(None)
+        .select_related("collection")
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name"), to_attr=CARD_TAGS))
+        .only(*CARD_FIELDS)
+    )
+
+
+class LibraryChangeList(ChangeList):
+    """The changelist whose page of results is ``page_rows`` (its queryset, counted and searched
+    before, is the whole model's: the actions act on it)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = page_rows(self.result_list)
+
+
 def cards(assets: Iterable[Asset]) -> list[Card]:
-    """What a card shows, from rows already fetched (tags prefetched), and the page's usage counts
-    (one query): no storage call."""
+    """What a card shows, from rows ``page_rows`` fetched (tags prefetched), and the page's usage
+    counts (one query): no storage call."""
     assets = list(assets)
     used = usages.counts(asset.pk for asset in assets)
-    return [_card(asset, used.get(asset.pk, 0)) for asset in assets]
+    change_url = reverse("admin:assets_asset_change", args=[PK_PLACEHOLDER])
+    today, window = rights_window()
+    return [
+        _card(asset, change_url.replace(PK_PLACEHOLDER, str(asset.pk)), _rights(asset, today, window),
+              used.get(asset.pk, 0))
+        for asset in assets
+    ]  # fmt: skip
 
 
-def _card(asset: Asset, usage_count: int = 0) -> Card:
+def _card(asset: Asset, change_url: str, rights: str, usage_count: int) -> Card:
     src = services.adhoc_url(asset, CARD_1X)
     return Card(
-        pk=str(asset.pk), title=str(asset), change_url=reverse("admin:assets_asset_change", args=[asset.pk]),
+        pk=str(asset.pk), title=str(asset), change_url=change_url,
         src=src, srcset=f"{src} 1x, {services.adhoc_url(asset, CARD_2X)} 2x", format=format_label(asset.format),
         width=asset.width, height=asset.height, status=asset.status, failure_reason=asset.failure_reason,
-        tags=[tag.name for tag in asset.tags.all()], collection=asset.collection.name,
-        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count, rights=_rights(asset),
+        tags=[tag.name for tag in getattr(asset, CARD_TAGS)], collection=asset.collection.name,
+        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count, rights=rights,
         rights_expire_on=asset.rights_expire_on,
     )  # fmt: skip
 
 
-def _rights(asset: Asset) -> str:
-    status = asset.rights_status
+def _rights(asset: Asset, today: date, window: int) -> str:
+    status = rights_status(asset.licence, asset.rights_expire_on, today, window)
     return str(status.value) if status in (RightsStatus.EXPIRED, RightsStatus.EXPIRING) else ""
