@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
-from assets import file_facts, outbox
+from assets import file_facts, outbox, search
 from assets.editor import actions, asset_page, library, library_rows, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
@@ -514,7 +514,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             "view_urls": library.toggle_urls(request),
             "uploader": self._library_uploader(request),
         }
-        response = super().changelist_view(request, extra_context)
+        with search.shared_estimates():  # the search's and the paginator's estimate: one EXPLAIN
+            response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}
         if "cl" in context:
             context["cards"] = library.cards(context["cl"].result_list)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assets.editor import paginator as paging
@@ -157,6 +158,22 @@ def test_a_page_costs_the_same_queries_for_few_or_many_assets(
     with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as many:
         assert admin_client.get(LIBRARY).status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("view", ["grid", "table"])
+def test_a_search_page_plans_its_search_once(admin_client, view, django_assert_max_num_queries) -> None:
+    # given a few matches, and the tag filter's most used tags already cached
+    admin_client.get(LIBRARY, {"view": view})
+    for index in range(3):
+        add(f"harbour{index}.jpg", title="harbour", tags=["sea"])
+    admin_client.get(LIBRARY, {"q": "harbour"})
+    # when it is searched: session, user, the collections tree, the planner's estimate (PostgreSQL:
+    # whether to rank, then how to count, asked once), the capped count, the page, its tags, its usages
+    with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(LIBRARY, {"q": "harbour"}).content.decode()
+    # then
+    assert "3 results" in page
+    assert len([q for q in queries.captured_queries if q["sql"].startswith("EXPLAIN")]) <= 1
 
 
 def test_the_library_never_counts_the_whole_table(admin_client, django_assert_num_queries) -> None:
