@@ -16,15 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from assets.editor import usages
-from assets.models import Asset, RightsStatus, Tag, format_label, rights_status, rights_window
+from assets.models import Asset, RightsStatus, format_label, rights_status, rights_window
 from assets.search import ordering as search_ordering
 from assets.search import search as search_assets
 from renditions import services
@@ -96,21 +97,21 @@ class Card:
 CARD_FIELDS = (
     "id", "title", "original_filename", "format", "width", "height", "byte_size", "sha256", "status",
     "failure_reason", "created_at", "licence", "rights_expire_on", "focal_x", "focal_y", "auto_focal_x",
-    "auto_focal_y", "collection__name",
+    "auto_focal_y",
 )  # fmt: skip
-CARD_TAGS = "card_tags"  # the prefetched tags, a plain list (no related manager built per card)
+COLLECTION_NAME = "collection_name"
 PK_PLACEHOLDER = "__pk__"
 
 
 def page_rows(queryset: QuerySet[Asset]) -> QuerySet[Asset]:
-    """The changelist's page of assets as the cards read them: ``CARD_FIELDS`` and the tags.
-    Only the page's rows: the change view and the actions keep the whole model."""
+    """The changelist's page of assets as the cards read them: ``CARD_FIELDS`` and the collection's
+    name (a column, not a Collection built per row); ``cards`` reads the tags. Only the page's rows:
+    the change view and the actions keep the whole model."""
     return (
         queryset.select_related(None)
-        .select_related("collection")
         .prefetch_related(None)
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name"), to_attr=CARD_TAGS))
         .only(*CARD_FIELDS)
+        .annotate(**{COLLECTION_NAME: F("collection__name")})
     )
 
 
@@ -124,26 +125,37 @@ class LibraryChangeList(ChangeList):
 
 
 def cards(assets: Iterable[Asset]) -> list[Card]:
-    """What a card shows, from rows ``page_rows`` fetched (tags prefetched), and the page's usage
-    counts (one query): no storage call."""
+    """What a card shows, from rows ``page_rows`` fetched, with the page's tags and usage counts
+    (a query each): no storage call."""
     assets = list(assets)
     used = usages.counts(asset.pk for asset in assets)
+    tags = _tag_names(asset.pk for asset in assets)
     change_url = reverse("admin:assets_asset_change", args=[PK_PLACEHOLDER])
     today, window = rights_window()
     return [
         _card(asset, change_url.replace(PK_PLACEHOLDER, str(asset.pk)), _rights(asset, today, window),
-              used.get(asset.pk, 0))
+              used.get(asset.pk, 0), tags.get(asset.pk, []))
         for asset in assets
     ]  # fmt: skip
 
 
-def _card(asset: Asset, change_url: str, rights: str, usage_count: int) -> Card:
+def _tag_names(asset_ids: Iterable[Any]) -> dict[Any, list[str]]:
+    """``{asset id: its tags' names, by name}`` for a page of assets, in one query (names, not
+    Tag objects: a prefetch built one per tag)."""
+    pairs = Asset.tags.through.objects.filter(asset_id__in=list(asset_ids)).order_by("tag__name")
+    names: dict[Any, list[str]] = {}
+    for asset_id, name in pairs.values_list("asset_id", "tag__name"):
+        names.setdefault(asset_id, []).append(name)
+    return names
+
+
+def _card(asset: Asset, change_url: str, rights: str, usage_count: int, tags: list[str]) -> Card:
     src = services.adhoc_url(asset, CARD_1X)
     return Card(
         pk=str(asset.pk), title=str(asset), change_url=change_url,
         src=src, srcset=f"{src} 1x, {services.adhoc_url(asset, CARD_2X)} 2x", format=format_label(asset.format),
         width=asset.width, height=asset.height, status=asset.status, failure_reason=asset.failure_reason,
-        tags=[tag.name for tag in getattr(asset, CARD_TAGS)], collection=asset.collection.name,
+        tags=tags, collection=getattr(asset, COLLECTION_NAME),
         byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count, rights=rights,
         rights_expire_on=asset.rights_expire_on,
     )  # fmt: skip
