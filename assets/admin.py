@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.cache import cache
@@ -170,6 +171,7 @@ class TagFilter(admin.RelatedFieldListFilter):
     CACHE_SECONDS = 300  # counting uses per tag reads the whole tag table: once per 5 minutes
 
     capped = False  # more tags are in use than the list shows
+    spawns_duplicates = False  # see queryset: LibraryChangeList adds no DISTINCT for it
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,6 +191,22 @@ class TagFilter(admin.RelatedFieldListFilter):
         missing = chosen - {str(pk) for pk, _ in top}
         extra = list(Tag.objects.filter(pk__in=[v for v in missing if v.isdigit()]).values_list("pk", "name"))
         return sorted([*top, *extra], key=lambda choice: choice[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """By a subquery on the (tag, asset) index, never a join: a join repeats an asset once per
+        tag, and the changelist would then add DISTINCT, which sorts every tagged asset's whole
+        row (~100 ms for a tag on 10,000 of 100,000 assets, where this takes ~1 ms)."""
+        tagged = Asset.tags.through.objects.values("asset_id")
+        chosen = self.used_parameters.get(self.lookup_kwarg)
+        untagged = self.used_parameters.get(self.lookup_kwarg_isnull)
+        try:
+            if chosen:
+                queryset = queryset.filter(pk__in=tagged.filter(tag_id__in=chosen))
+            if untagged:  # [True] or [False], as the admin prepared "True"/"False"
+                queryset = queryset.exclude(pk__in=tagged) if untagged[-1] else queryset.filter(pk__in=tagged)
+        except (ValueError, ValidationError) as exc:  # a tag id that is no number
+            raise IncorrectLookupParameters(exc) from exc
+        return queryset
 
 
 class RightsFilter(admin.SimpleListFilter):

@@ -19,6 +19,8 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.admin import FieldListFilter
+from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -122,6 +124,17 @@ class LibraryChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         self.result_list = page_rows(self.result_list)
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        """Django makes the list DISTINCT whenever a filter's field is many-to-many; not for a
+        filter that says it filters without a join (``spawns_duplicates = False``: the tags')."""
+        specs, has_filters, remaining, _, active = super().get_filters(request)
+        duplicates = any(lookup_spawns_duplicates(self.lookup_opts, key) for key in remaining) or any(
+            spec.used_parameters and getattr(spec, "spawns_duplicates", True)
+            and lookup_spawns_duplicates(self.lookup_opts, spec.field_path)
+            for spec in specs if isinstance(spec, FieldListFilter)
+        )  # fmt: skip
+        return specs, has_filters, remaining, duplicates, active
 
 
 def cards(assets: Iterable[Asset]) -> list[Card]:

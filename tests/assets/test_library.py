@@ -120,6 +120,34 @@ def test_the_tag_filter_names_its_none_choice(admin_client) -> None:
     assert ">No tags</a>" in page and "Logo" in page and "harbour" not in page
 
 
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"tags__isnull": "False"}, "1 result"),
+        ({"tags__isnull": "True"}, "1 result"),
+        ({"tags__id__exact": "__sea__"}, "1 result"),
+    ],
+)
+def test_the_tag_filter_shows_each_asset_once_without_distinct(admin_client, params, shown) -> None:
+    # given an asset with two tags (a join would list it twice) and one without
+    harbour = add("harbour.jpg", tags=["sea", "news"])
+    add("logo.png", images.png(), title="Logo")
+    if params.get("tags__id__exact") == "__sea__":
+        params = {"tags__id__exact": str(harbour.tags.get(name="sea").pk)}
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(LIBRARY, params).content.decode()
+    # then the tag filter is a subquery: no DISTINCT (it sorted every tagged asset's row)
+    assert shown in page and page.count('<tr class="library-card') == 1
+    assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+
+
+def test_a_bad_tag_id_is_an_incorrect_lookup(admin_client) -> None:
+    add("harbour.jpg", tags=["sea"])
+    response = admin_client.get(LIBRARY, {"tags__id__exact": "sea"})
+    assert response.status_code == 302 and "e=1" in response["Location"]  # the admin's "?e=1"
+
+
 @pytest.mark.parametrize("view", ["grid", "table"])
 def test_pages_in_both_views(admin_client, view, settings) -> None:
     for index in range(50):
