@@ -195,7 +195,7 @@ class TagFilter(admin.RelatedFieldListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """By a subquery on the (tag, asset) index, never a join: a join repeats an asset once per
         tag, and the changelist would then add DISTINCT, which sorts every tagged asset's whole
-        row (~100 ms for a tag on 10,000 of 100,000 assets, where this takes ~1 ms)."""
+        row (~90 ms of SQL for a tag on 10,000 of 100,000 assets, where this page takes ~3 ms)."""
         tagged = Asset.tags.through.objects.values("asset_id")
         # Lists of values, as the admin prepared them from the query string.
         chosen: Any = self.used_parameters.get(self.lookup_kwarg)
