@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_list import result_headers
-from django.contrib.admin.views.main import ORDER_VAR
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
@@ -20,8 +21,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
-from assets import file_facts, outbox
-from assets.editor import actions, asset_page, library, uploading, usages
+from assets import file_facts, outbox, search
+from assets.editor import actions, asset_page, library, library_rows, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
 from assets.editor.uploading import UploadFieldsForm
@@ -170,6 +171,7 @@ class TagFilter(admin.RelatedFieldListFilter):
     CACHE_SECONDS = 300  # counting uses per tag reads the whole tag table: once per 5 minutes
 
     capped = False  # more tags are in use than the list shows
+    spawns_duplicates = False  # see queryset: LibraryChangeList adds no DISTINCT for it
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,6 +191,23 @@ class TagFilter(admin.RelatedFieldListFilter):
         missing = chosen - {str(pk) for pk, _ in top}
         extra = list(Tag.objects.filter(pk__in=[v for v in missing if v.isdigit()]).values_list("pk", "name"))
         return sorted([*top, *extra], key=lambda choice: choice[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """By a subquery on the (tag, asset) index, never a join: a join repeats an asset once per
+        tag, and the changelist would then add DISTINCT, which sorts every tagged asset's whole
+        row (~90 ms of SQL for a tag on 10,000 of 100,000 assets, where this page takes ~3 ms)."""
+        tagged = Asset.tags.through.objects.values("asset_id")
+        # Lists of values, as the admin prepared them from the query string.
+        chosen: Any = self.used_parameters.get(self.lookup_kwarg)
+        untagged: Any = self.used_parameters.get(self.lookup_kwarg_isnull)
+        try:
+            if chosen:
+                queryset = queryset.filter(pk__in=tagged.filter(tag_id__in=chosen))
+            if untagged:  # [True] or [False], as the admin prepared "True"/"False"
+                queryset = queryset.exclude(pk__in=tagged) if untagged[-1] else queryset.filter(pk__in=tagged)
+        except (ValueError, ValidationError) as exc:  # a tag id that is no number
+            raise IncorrectLookupParameters(exc) from exc
+        return queryset
 
 
 class RightsFilter(admin.SimpleListFilter):
@@ -269,6 +288,9 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         return (
             super().get_queryset(request).select_related("uploaded_by", "collection").prefetch_related("tags")
         )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return library.LibraryChangeList
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
@@ -511,10 +533,13 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             "view_urls": library.toggle_urls(request),
             "uploader": self._library_uploader(request),
         }
-        response = super().changelist_view(request, extra_context)
+        with search.shared_estimates():  # the search's and the paginator's estimate: one EXPLAIN
+            response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None) or {}
         if "cl" in context:
             context["cards"] = library.cards(context["cl"].result_list)
+            rows = library_rows.grid if view == "grid" else library_rows.table
+            context["card_rows"] = rows(context["cards"], selectable=bool(context.get("action_form")))
             context["result_headers"] = [
                 h for h in result_headers(context["cl"]) if "action-checkbox" not in str(h["class_attrib"])
             ]

@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,21 +127,45 @@ def _too_many(found: QuerySet[Asset]) -> bool:
     """Whether more than RANK_LIMIT assets match. On PostgreSQL, the planner's estimate (EXPLAIN,
     no row read: its statistics on the documents' words are good for words common enough to
     matter); counting the matches up to the limit would read that many rows on every page
-    (12 ms for 2,000 at 100,000 assets). On SQLite, that count."""
-    unordered = found.order_by()
+    (12 ms for 2,000 at 100,000 assets). On SQLite, that count. Only the keys, as the library's
+    paginator asks: within ``shared_estimates`` the two are one EXPLAIN."""
+    keys = found.order_by().values("pk")
     if connections[found.db].vendor == "postgresql":
-        return planner_rows(unordered) > RANK_LIMIT
-    return unordered.values("pk")[: RANK_LIMIT + 1].count() > RANK_LIMIT
+        return planner_rows(keys) > RANK_LIMIT
+    return keys[: RANK_LIMIT + 1].count() > RANK_LIMIT
+
+
+# The estimates planned so far in a ``shared_estimates`` block, by query; None outside one.
+_estimates: ContextVar[dict[tuple[str, str, str], int] | None] = ContextVar("planner_estimates", default=None)
+
+
+@contextmanager
+def shared_estimates() -> Iterator[None]:
+    """Within it, ``planner_rows`` plans each query once: the library page asks for the same
+    search's estimate twice (whether to rank it, then how to count it). Only around one request's
+    work: the statistics change with every ANALYZE, and a table with them."""
+    token = _estimates.set({})
+    try:
+        yield
+    finally:
+        _estimates.reset(token)
 
 
 def planner_rows(queryset: QuerySet[Any]) -> int:
     """The rows PostgreSQL's planner expects ``queryset`` to return (nothing is executed)."""
     sql, params = queryset.query.sql_with_params()
+    known = _estimates.get()
+    key = (queryset.db, sql, repr(params))
+    if known is not None and key in known:
+        return known[key]
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+    rows = int(plan[0]["Plan"]["Plan Rows"])
+    if known is not None:
+        known[key] = rows
+    return rows
 
 
 def _fallback(queryset: QuerySet[Asset], terms: Terms) -> QuerySet[Asset]:

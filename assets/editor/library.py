@@ -2,7 +2,10 @@
 
 Both views render rows from the same ``Card`` values: Django's per-cell machinery
 (``items_for_result``) cost more than the queries at 48 rows a page; the table keeps the admin's
-sortable headers (``result_headers``).
+sortable headers (``result_headers``). The rows themselves are HTML built in Python
+(``library_rows``), the page's queryset reads only the columns a card shows (``page_rows``), and
+what is the same for every card (the change URL's pattern, today's rights window) is worked out
+once per page.
 
 The choice is remembered in the session; ``?view=grid|table`` changes it and redirects to the
 same list without the parameter (the changelist refuses parameters it does not know).
@@ -13,14 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.contrib.admin import FieldListFilter
+from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from assets.editor import usages
-from assets.models import Asset, RightsStatus, format_label
+from assets.models import Asset, RightsStatus, format_label, rights_status, rights_window
 from assets.search import ordering as search_ordering
 from assets.search import search as search_assets
 from renditions import services
@@ -86,26 +93,87 @@ class Card:
     rights_expire_on: date | None = None
 
 
+# What a card or a table row reads of an asset (``str(asset)``, the rendition URLs' checksum and
+# focal point, the rights status included): the page's query skips the rest (EXIF, embedded
+# metadata, the search document, …), and the uploader it never shows.
+CARD_FIELDS = (
+    "id", "title", "original_filename", "format", "width", "height", "byte_size", "sha256", "status",
+    "failure_reason", "created_at", "licence", "rights_expire_on", "focal_x", "focal_y", "auto_focal_x",
+    "auto_focal_y",
+)  # fmt: skip
+COLLECTION_NAME = "collection_name"
+PK_PLACEHOLDER = "__pk__"
+
+
+def page_rows(queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+    """The changelist's page of assets as the cards read them: ``CARD_FIELDS`` and the collection's
+    name (a column, not a Collection built per row); ``cards`` reads the tags. Only the page's rows:
+    the change view and the actions keep the whole model."""
+    return (
+        queryset.select_related(None)
+        .prefetch_related(None)
+        .only(*CARD_FIELDS)
+        .annotate(**{COLLECTION_NAME: F("collection__name")})
+    )
+
+
+class LibraryChangeList(ChangeList):
+    """The changelist whose page of results is ``page_rows`` (its queryset, counted and searched
+    before, is the whole model's: the actions act on it)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = page_rows(self.result_list)
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        """Django makes the list DISTINCT whenever a filter's field is many-to-many; not for a
+        filter that says it filters without a join (``spawns_duplicates = False``: the tags')."""
+        specs, has_filters, remaining, _, active = super().get_filters(request)
+        duplicates = any(lookup_spawns_duplicates(self.lookup_opts, key) for key in remaining) or any(
+            spec.used_parameters and getattr(spec, "spawns_duplicates", True)
+            and lookup_spawns_duplicates(self.lookup_opts, spec.field_path)
+            for spec in specs if isinstance(spec, FieldListFilter)
+        )  # fmt: skip
+        return specs, has_filters, remaining, duplicates, active
+
+
 def cards(assets: Iterable[Asset]) -> list[Card]:
-    """What a card shows, from rows already fetched (tags prefetched), and the page's usage counts
-    (one query): no storage call."""
+    """What a card shows, from rows ``page_rows`` fetched, with the page's tags and usage counts
+    (a query each): no storage call."""
     assets = list(assets)
     used = usages.counts(asset.pk for asset in assets)
-    return [_card(asset, used.get(asset.pk, 0)) for asset in assets]
+    tags = _tag_names(asset.pk for asset in assets)
+    change_url = reverse("admin:assets_asset_change", args=[PK_PLACEHOLDER])
+    today, window = rights_window()
+    return [
+        _card(asset, change_url.replace(PK_PLACEHOLDER, str(asset.pk)), _rights(asset, today, window),
+              used.get(asset.pk, 0), tags.get(asset.pk, []))
+        for asset in assets
+    ]  # fmt: skip
 
 
-def _card(asset: Asset, usage_count: int = 0) -> Card:
+def _tag_names(asset_ids: Iterable[Any]) -> dict[Any, list[str]]:
+    """``{asset id: its tags' names, by name}`` for a page of assets, in one query (names, not
+    Tag objects: a prefetch built one per tag)."""
+    pairs = Asset.tags.through.objects.filter(asset_id__in=list(asset_ids)).order_by("tag__name")
+    names: dict[Any, list[str]] = {}
+    for asset_id, name in pairs.values_list("asset_id", "tag__name"):
+        names.setdefault(asset_id, []).append(name)
+    return names
+
+
+def _card(asset: Asset, change_url: str, rights: str, usage_count: int, tags: list[str]) -> Card:
     src = services.adhoc_url(asset, CARD_1X)
     return Card(
-        pk=str(asset.pk), title=str(asset), change_url=reverse("admin:assets_asset_change", args=[asset.pk]),
+        pk=str(asset.pk), title=str(asset), change_url=change_url,
         src=src, srcset=f"{src} 1x, {services.adhoc_url(asset, CARD_2X)} 2x", format=format_label(asset.format),
         width=asset.width, height=asset.height, status=asset.status, failure_reason=asset.failure_reason,
-        tags=[tag.name for tag in asset.tags.all()], collection=asset.collection.name,
-        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count, rights=_rights(asset),
+        tags=tags, collection=getattr(asset, COLLECTION_NAME),
+        byte_size=asset.byte_size, created_at=asset.created_at, usage_count=usage_count, rights=rights,
         rights_expire_on=asset.rights_expire_on,
     )  # fmt: skip
 
 
-def _rights(asset: Asset) -> str:
-    status = asset.rights_status
+def _rights(asset: Asset, today: date, window: int) -> str:
+    status = rights_status(asset.licence, asset.rights_expire_on, today, window)
     return str(status.value) if status in (RightsStatus.EXPIRED, RightsStatus.EXPIRING) else ""
