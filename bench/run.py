@@ -140,7 +140,10 @@ class Server:
         self.log = (var_dir / f"gunicorn-{self.port}.log").open("wb")
         full_env = {**os.environ, "DAM_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "bench.settings",
                     "DAM_LOG_LEVEL": "WARNING", "DAM_WEB_LOG_LEVEL": "warning", "PORT": str(self.port),
-                    "WEB_CONCURRENCY": str(workers), "DAM_DELIVERY": "redirect", **env}  # fmt: skip
+                    "WEB_CONCURRENCY": str(workers), "DAM_DELIVERY": "redirect",
+                    # No recycling: at ~3,000 hits/s a worker restarts every ~2 s (max_requests
+                    # 5000), and its restart would be charged to whichever row it lands in.
+                    "DAM_WEB_MAX_REQUESTS": "0", **env}  # fmt: skip
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "dam.wsgi"],
             cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -217,9 +220,16 @@ def hits_per_second(port: int, path: str, seconds: float, clients: int = 8) -> f
     def client(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while time.perf_counter() < stop:
-            conn.request("GET", path)
-            response = conn.getresponse()
-            response.read()
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+            except (ConnectionError, http.client.HTTPException):
+                # A worker recycled (deploy/gunicorn.conf.py's max_requests) closed this keep-alive
+                # connection: open another and ask again, as nginx does for an idempotent GET.
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
             assert response.status == 302, response.status
             counts[index] += 1
         conn.close()
