@@ -293,3 +293,20 @@ def test_an_s3_original_past_the_small_buffer_is_spooled_to_disk(
     with originals_storage().open(asset.file.name, "rb") as remote:
         remote.read(1)
         assert remote.file._rolled, "the whole original was read into memory"
+
+
+def test_a_remembered_redirect_follows_a_change_of_storage_settings(settings, filesystem_storage) -> None:
+    # given a rendition's public URL remembered under one storage configuration
+    from renditions.views import PublicUrls
+
+    name = "6f1c/0123456789abcdef0123.webp"
+    before = PublicUrls.of(name)
+    assert before == PublicUrls.of(name) and before.endswith(name)
+    # when the storage settings change (a CDN domain, another backend: here another media URL)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "renditions": {**settings.STORAGES["renditions"],
+                       "OPTIONS": {**settings.STORAGES["renditions"]["OPTIONS"], "base_url": "https://cdn.example/r/"}},
+    }  # fmt: skip
+    # then the same name has the new URL, not the remembered one
+    assert PublicUrls.of(name) == f"https://cdn.example/r/{name}"
