@@ -2,7 +2,9 @@
 
 Library (assets, collections, tags), Renditions (specs, renditions), Integrations (API keys,
 webhooks, uploads); any other model keeps its app's section after them. Models are named by
-``app_label.ModelName`` strings: the wiring imports no app.
+``app_label.ModelName`` strings: the wiring imports no app. The breadcrumbs name the same groups
+(dam/admin_tags.py, used by templates/admin/*.html): "Home › Integrations › API keys", not the
+app that happens to hold the model.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "libraries": {"dam_admin": "dam.admin_tags"},  # breadcrumbs that name the sidebar's groups
         },
     },
 ]

@@ -51,3 +51,23 @@ def test_grouping_keeps_other_apps_and_drops_groups_a_user_cannot_see() -> None:
         ("Library", ["Tag"]), ("Integrations", ["ApiKey"]), ("Auth", ["User"]),
     ]  # fmt: skip
     assert {name for name, _ in GROUPS} == {"Library", "Renditions", "Integrations"}
+
+
+def crumbs(page: str) -> list[tuple[str, str]]:
+    trail = page.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', trail)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "group", "target"), [
+    ("/admin/assets/apikey/", "Integrations", "/admin/assets/apikey/"),
+    ("/admin/assets/webhookendpoint/add/", "Integrations", "/admin/assets/apikey/"),
+    ("/admin/renditions/renditionspec/", "Renditions", "/admin/renditions/renditionspec/"),
+    ("/admin/assets/tag/", "Library", "/admin/assets/asset/"),
+    ("/admin/auth/user/", "Authentication and Authorization", "/admin/auth/"),  # in no group: its app
+])  # fmt: skip
+def test_the_breadcrumbs_name_the_sidebars_group(admin_client, path: str, group: str, target: str) -> None:
+    # when an editor opens a page of the admin
+    page = admin_client.get(path).content.decode()
+    # then the trail names the group the sidebar files it under, linked as the sidebar links it
+    assert crumbs(page)[:2] == [("/admin/", "Home"), (target, group)]
