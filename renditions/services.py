@@ -628,12 +628,15 @@ def _insert(row: Rendition) -> Rendition | None:
 
 class _fetch_original:
     """The original as a seekable file for the decoder. A storage that has local paths (the
-    filesystem) is opened in place: no copy. Otherwise (S3) it is fetched into memory up to
-    SPOOL_BYTES, then into a temporary file, deleted when the render is done with it."""
+    filesystem) is opened in place: no copy. S3 (django-storages) downloads the object into its
+    own spool, in memory up to ``max_memory_size`` (1 MiB, dam/storage_config.py), then a
+    temporary file: the decoder reads that one, not a copy of it. Another storage's file is
+    copied into a spool of SPOOL_BYTES. Whatever was fetched is deleted after the render."""
 
     def __init__(self, asset: Asset) -> None:
         self.asset = asset
         self.local: IO[bytes] | None = None
+        self.remote: Any = None
 
     def __enter__(self) -> IO[bytes]:
         storage = originals_storage()
@@ -655,16 +658,27 @@ class _fetch_original:
         return self.local
 
     def _spool(self, storage: Any) -> IO[bytes]:
-        local = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        remote = storage.open(self.asset.file.name, "rb")
+        local = None
         try:
-            with storage.open(self.asset.file.name, "rb") as remote:
-                shutil.copyfileobj(remote, local, length=256 * 1024)
+            downloaded = remote.file  # django-storages' S3File downloads the object here
+            if isinstance(downloaded, tempfile.SpooledTemporaryFile):
+                downloaded.seek(0)
+                self.remote = remote  # closed (its spool deleted) after the render
+                return downloaded
+            local = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+            shutil.copyfileobj(remote, local, length=256 * 1024)
         except BaseException:
-            local.close()
+            remote.close()
+            if local is not None:
+                local.close()
             raise
+        remote.close()
         local.seek(0)
         return local
 
     def __exit__(self, *exc: object) -> None:
         if self.local is not None:
             self.local.close()
+        if self.remote is not None:
+            self.remote.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import sys
+import tempfile
 import threading
 
 import pytest
@@ -261,7 +263,11 @@ def test_a_local_original_is_opened_in_place_not_copied(
     assert client.get(services.named_url(asset, thumb)).status_code == 200
     # then the decoder read the storage's own file, not a copy
     assert seen == [
-        {"name": originals_storage().path(asset.file.name), "rolled": None, "type": "BufferedReader"}
+        {
+            "name": originals_storage().path(asset.file.name),
+            "rolled": None,
+            "type": "BufferedReader",
+        }
     ]
 
 
@@ -279,6 +285,14 @@ def test_an_s3_original_past_the_small_buffer_is_spooled_to_disk(
     asset = ingest(io.BytesIO(buffer.getvalue()), filename="big.jpg")
     small = ingest(io.BytesIO(images.jpeg((120, 80))), filename="small.jpg")
     seen = _decoder_sources(monkeypatch)
+    spools: list[str] = []  # every spool made from here on, by the module that made it
+    real_init = tempfile.SpooledTemporaryFile.__init__
+
+    def spool_init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spools.append(sys._getframe(1).f_globals["__name__"])  # the module that made it
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "__init__", spool_init)
     # when their renditions are made
     assert client.get(services.named_url(asset, thumb)).status_code == 200
     assert client.get(services.named_url(small, thumb)).status_code == 200
@@ -287,6 +301,8 @@ def test_an_s3_original_past_the_small_buffer_is_spooled_to_disk(
         ("SpooledTemporaryFile", True),
         ("SpooledTemporaryFile", False),
     ]
+    # and the decoder read the very spool django-storages downloaded into: dam made none of its own
+    assert "storages.backends.s3" in spools and "renditions.services" not in spools
     # and django-storages' own read buffer, which the spool is filled from, went to disk as well
     from dam.storage import originals_storage
 
