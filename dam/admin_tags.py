@@ -11,6 +11,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -25,3 +26,11 @@ def group_crumb(context: dict[str, Any], opts: Any) -> SafeString:
             return format_html('<a href="{}">{}</a>', group["app_url"], group["name"])
     url = reverse("admin:app_list", kwargs={"app_label": opts.app_label})
     return format_html('<a href="{}">{}</a>', url, opts.app_config.verbose_name)
+
+
+@register.simple_tag(takes_context=True)
+def home_and_group(context: dict[str, Any], opts: Any) -> SafeString:
+    """The start of every admin trail: “Home › <group>” (templates/admin/*.html extend Django's
+    pages and change only this part of their breadcrumbs)."""
+    home = format_html('<a href="{}">{}</a>', reverse("admin:index"), gettext("Home"))
+    return format_html("{} &rsaquo; {}", home, group_crumb(context, opts))
