@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -19,20 +20,48 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Exists, Q, QuerySet
 
 from assets import analysis, file_facts, memory, outbox
 from assets.filenames import safe_display_name
-from assets.models import Asset, Tag
+from assets.models import Asset, Collection, Tag
 from assets.validators import Inspection, Limits, inspect_upload
 from dam.errors import Overloaded
 from dam.storage import originals_storage
 
 logger = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class BeforeSave:
+    """A hook on a row about to be written (a new asset, a replaced file): ``question`` is a
+    queryset whose existence ``apply`` needs, asked in the same query that finds the asset's
+    collection (``prepare_row``), not in one of its own."""
+
+    question: QuerySet[Any]
+    apply: Callable[[Asset, bool], None]
+
+
 # Hooks the rendition app registers (assets does not import renditions): before the row is
 # saved (mark it `processing` when eager specs exist), and after it commits (queue them).
-before_save: list[Callable[[Asset], None]] = []
+before_save: list[BeforeSave] = []
 after_ingest: list[Callable[[Asset], None]] = []
+
+
+def prepare_row(asset: Asset) -> None:
+    """Put ``asset`` in the default (root) collection when it has none, and apply every
+    ``before_save`` hook: one query for all of it (each question an EXISTS beside the collection)."""
+    answers = {f"answer_{i}": Exists(hook.question) for i, hook in enumerate(before_save)}
+    where = Q(depth=1) if asset.collection_id is None else Q(pk=asset.collection_id)
+    row = Collection.objects.filter(where).order_by("path").values("pk", **answers).first()
+    if row is None:  # an emptied library (the first upload makes its root), or a collection gone
+        if asset.collection_id is None:
+            asset.collection = Collection.default()
+        row = {name: hook.question.exists() for name, hook in zip(answers, before_save, strict=True)}
+    elif asset.collection_id is None:
+        asset.collection_id = row["pk"]
+    for name, hook in zip(answers, before_save, strict=True):
+        hook.apply(asset, bool(row[name]))
 
 
 def limits_from_settings() -> Limits:
@@ -95,20 +124,28 @@ def ingest(
     except (BotoCoreError, ClientError) as exc:
         logger.exception("storage refused the original of asset %s", asset.id)
         raise Overloaded("Storage is unavailable; try again shortly.") from exc
-    try:
-        with transaction.atomic():
+    # The webhook endpoints are read once for the whole ingest (created, then ready).
+    with outbox.endpoints_read_once():
+        try:
             asset.file.name = stored_name
-            for prepare in before_save:
-                prepare(asset)
-            asset.save(force_insert=True)
-            if tags := _tags(fields.tags):  # a new asset has none to clear: no query for none
-                asset.tags.set(tags)
-            outbox.asset_event("asset.created", asset)  # announced if and only if the row commits
-            for hook in after_ingest:
-                transaction.on_commit(lambda hook=hook: hook(asset))  # type: ignore[misc]
-    except BaseException:
-        originals_storage().delete(stored_name)  # nothing half-written: no row, no object
-        raise
+            prepare_row(asset)
+            tags = _tags(fields.tags)
+            announce = outbox.wants("asset.created")
+            # One INSERT is its own transaction: BEGIN and COMMIT (two round trips) only when
+            # more rows go with it (tags, the announcement, announced if and only if it commits).
+            with transaction.atomic() if tags or announce else nullcontext():
+                asset.save(force_insert=True)
+                if tags:  # a new asset has none to clear: no query for none
+                    asset.tags.set(tags)
+                if announce:
+                    outbox.asset_event("asset.created", asset)
+        except BaseException:
+            originals_storage().delete(stored_name)  # nothing half-written: no row, no object
+            raise
+        # The row committed (or commits with a caller's transaction): from here on its original
+        # stays, whatever a hook does.
+        for hook in after_ingest:
+            transaction.on_commit(lambda hook=hook: hook(asset))  # type: ignore[misc]
     logger.info(
         "ingested asset=%s format=%s size=%dx%d bytes=%d in %.0f ms",
         asset.id,

@@ -22,7 +22,9 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,8 +71,46 @@ def _minimal_description(asset: Asset) -> dict[str, Any]:
 describe_asset: Callable[[Asset], dict[str, Any]] = _minimal_description
 
 
+# Inside ``endpoints_read_once``: the active endpoints, once read (a list in a box: None until then).
+_read_once: ContextVar[list[list[WebhookEndpoint] | None] | None] = ContextVar(
+    "webhook_endpoints", default=None
+)
+
+
+@contextmanager
+def endpoints_read_once() -> Iterator[None]:
+    """Within it, the active endpoints are read from the database once, when first asked: an
+    ingest asks whether anyone wants ``asset.created`` before its row is written and then
+    announces ``asset.ready``. Around one operation only: the next one sees an endpoint added
+    meanwhile."""
+    token = _read_once.set([None])
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def active_endpoints() -> list[WebhookEndpoint]:
+    box = _read_once.get()
+    if box is not None and box[0] is not None:
+        return box[0]
+    endpoints = list(WebhookEndpoint.objects.filter(active=True))
+    if box is not None:
+        box[0] = endpoints
+    return endpoints
+
+
+def subscribers(event: str) -> list[WebhookEndpoint]:
+    return [e for e in active_endpoints() if e.wants(event)]
+
+
+def wants(event: str) -> bool:
+    """Whether any active endpoint subscribes to ``event``."""
+    return bool(subscribers(event))
+
+
 def asset_event(event: str, asset: Asset) -> list[WebhookDelivery]:
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+    endpoints = subscribers(event)
     if not endpoints:
         return []  # nobody listens: describe nothing (the description costs queries: renditions, tags)
     return record(event, {"asset": describe_asset(asset)}, endpoints=endpoints)
@@ -78,7 +118,7 @@ def asset_event(event: str, asset: Asset) -> list[WebhookDelivery]:
 
 def assets_updated(asset_ids: Iterable[Any]) -> None:
     """``asset.updated`` for each of these assets as it is now: a bulk edit, in its transaction."""
-    if not any(e.wants("asset.updated") for e in WebhookEndpoint.objects.filter(active=True)):
+    if not wants("asset.updated"):
         return  # nobody listens: describe nothing
     for asset in Asset.objects.filter(pk__in=list(asset_ids)).prefetch_related("tags"):
         asset_event("asset.updated", asset)
@@ -91,7 +131,7 @@ def record(
     ``endpoints``) in the current transaction; they are handed to a sender once it commits."""
     now = timezone.now()
     if endpoints is None:
-        endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.wants(event)]
+        endpoints = subscribers(event)
     rows = [_row(endpoint, event, data, now) for endpoint in endpoints]
     if rows:
         WebhookDelivery.objects.bulk_create(rows)

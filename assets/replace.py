@@ -102,8 +102,7 @@ def _commit(asset: Asset, previous_checksum: str, by: Any) -> None:
     asset.uploaded_by = _user(by)
     asset.failure_reason = ""
     asset.status = Asset.Status.READY
-    for prepare in ingest.before_save:
-        prepare(asset)  # `processing` while eager renditions are remade
+    ingest.prepare_row(asset)  # `processing` while eager renditions are remade
     asset.save()
     for hook in on_replace:
         hook(asset, previous_checksum)

@@ -12,6 +12,7 @@ class RenditionsConfig(AppConfig):
             signals,  # noqa: F401  (file deletion after commit)
         )
         from renditions.signals import (
+            eager_specs,
             forget_replaced_renditions,
             mark_processing_if_eager,
             queue_eager_renditions,
@@ -19,8 +20,8 @@ class RenditionsConfig(AppConfig):
 
         outbox.describe_asset = events.describe_asset  # webhooks list the renditions
 
-        if mark_processing_if_eager not in ingest.before_save:
-            ingest.before_save.append(mark_processing_if_eager)
+        if queue_eager_renditions not in ingest.after_ingest:
+            ingest.before_save.append(ingest.BeforeSave(eager_specs(), mark_processing_if_eager))
             ingest.after_ingest.append(queue_eager_renditions)
         if forget_replaced_renditions not in replace.on_replace:
             replace.on_replace.append(forget_replaced_renditions)

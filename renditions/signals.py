@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -23,8 +24,12 @@ def _delete_rendition_file(sender: type[Rendition], instance: Rendition, **kwarg
     delete_file_on_commit(renditions_storage, instance.storage_name)
 
 
-def mark_processing_if_eager(asset: Asset) -> None:
-    if RenditionSpec.objects.filter(eager=True).exists():
+def eager_specs() -> QuerySet[RenditionSpec]:
+    return RenditionSpec.objects.filter(eager=True)
+
+
+def mark_processing_if_eager(asset: Asset, eager_specs_exist: bool) -> None:
+    if eager_specs_exist:
         asset.status = Asset.Status.PROCESSING
         asset.processing_since = timezone.now()
 

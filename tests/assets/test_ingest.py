@@ -170,6 +170,60 @@ def test_database_failure_removes_the_stored_object(storage: StorageProbe, monke
     assert storage.names() == set()
 
 
+def test_a_failure_after_the_commit_keeps_the_row_and_its_original(
+    storage: StorageProbe, monkeypatch
+) -> None:
+    # given an after-commit hook that fails (the webhook outbox's database gone, say)
+    from assets import ingest as ingest_module
+
+    def explode(asset: Asset) -> None:
+        raise RuntimeError("after the commit")
+
+    monkeypatch.setattr(ingest_module, "after_ingest", [explode])
+    # when
+    with pytest.raises(RuntimeError):
+        ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    # then the committed asset keeps its file
+    (asset,) = Asset.objects.all()
+    (name,) = storage.names()
+    assert name.endswith(asset.file.name)
+
+
+def test_an_upload_costs_three_statements_when_nothing_more_goes_with_it(django_assert_num_queries) -> None:
+    """The collection and the eager question in one query, the webhook endpoints once (for
+    ``asset.created`` and ``asset.ready``), and one INSERT: no BEGIN/COMMIT around a lone row."""
+    ingest(io.BytesIO(images.jpeg()), filename="first.jpg")  # the library's root is made once
+    with django_assert_num_queries(3) as captured:
+        ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements == ["SELECT", "SELECT", "INSERT"], statements
+
+
+def test_a_listener_and_tags_still_commit_with_the_row(monkeypatch) -> None:
+    # given a listener for asset.created
+    from django.db import transaction
+
+    from assets.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(url="https://hooks.example/x", secret="s" * 32, events=["asset.created"])
+    monkeypatch.setattr(transaction, "on_commit", lambda *args, **kwargs: None)  # no send attempted
+    asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg", fields=AssetFields(tags=["sea"]))
+    assert [t.name for t in asset.tags.all()] == ["sea"]
+    assert WebhookDelivery.objects.filter(event="asset.created").count() == 1
+
+    def fail(asset: Asset) -> dict[str, object]:
+        raise RuntimeError("describing the asset")
+
+    from assets import outbox
+
+    monkeypatch.setattr(outbox, "describe_asset", fail)
+    # when the announcement fails after the row went in, then neither the row nor its tags stay
+    with pytest.raises(RuntimeError):
+        ingest(io.BytesIO(images.jpeg()), filename="y.jpg", fields=AssetFields(tags=["sea"]))
+    assert Asset.objects.count() == 1
+    assert Asset.tags.through.objects.count() == 1
+
+
 def test_deleting_an_asset_removes_the_original_after_commit(storage: StorageProbe) -> None:
     asset = ingest(io.BytesIO(images.jpeg()), filename="x.jpg")
     assert storage.names()
