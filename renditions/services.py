@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from assets.exceptions import SourceMissing
 from assets.models import Asset, effective_focal_point
+from dam.prepared import execute_prepared
 from dam.storage import originals_storage, renditions_storage
 from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
@@ -354,7 +355,7 @@ def _query(asset_id: uuid.UUID, filename: str, *, name: str | None, spec: str) -
     )
     pk = Asset._meta.pk.get_db_prep_value(asset_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [name, filename, pk] if named else [filename, pk])
+        execute_prepared(cursor, sql, [name, filename, pk] if named else [filename, pk])
         row = cursor.fetchone()
     if row is None:
         return Lookup()
@@ -449,7 +450,7 @@ class AdvisoryLock(FlightLock):
                f"LEFT JOIN {Rendition._meta.db_table} r ON r.asset_id = %s AND r.key = %s")  # fmt: skip
         pk = Asset._meta.pk.get_db_prep_value(asset_id, connection)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.key, pk, key])
+            execute_prepared(cursor, sql, [self.key, pk, key])
             row = cursor.fetchone()
         acquired = bool(row[0])
         found = cols.build(Rendition, row[1:], connection) if row[1] is not None else None
@@ -617,7 +618,7 @@ def _insert(row: Rendition) -> Rendition | None:
         sql = (f"WITH made AS ({sql}) "  # noqa: S608 - the statement above
                "SELECT made.id, set_config('synchronous_commit', 'off', true) FROM made")  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        execute_prepared(cursor, sql, values)
         inserted = cursor.fetchone()
     if inserted is None:
         return find(row.asset_id, row.key)

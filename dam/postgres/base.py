@@ -39,6 +39,13 @@ def idle_and_quiet(connection: object) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    prepared_statements: set[str]  # the names this connection has prepared (dam/prepared.py)
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        connection = super().get_new_connection(conn_params)
+        self.prepared_statements = set()  # a new session has none
+        return connection
+
     def close_if_health_check_failed(self) -> None:
         this: Any = self  # django-stubs declares neither the pool nor the health check's flags
         if (
