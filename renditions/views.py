@@ -66,19 +66,22 @@ def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filena
         _parse_filename(filename)
         if not NAME.fullmatch(name):  # before any query: PostgreSQL refuses a NUL in a string
             raise UnknownSpec("There is no rendition by that name.")
-        found = services.lookup(asset_id, filename, name=name)
-        if found.hit:
-            return _serve(request, found.hit, vary_accept=False)
-        asset, named = _asset(found), found.named
-        if named is None:
-            raise UnknownSpec(f"There is no rendition named “{name}”.")
-        current = services.named_url(asset, named)
-        if not current.endswith(f"/{filename}"):
-            return _redirect(current, STALE_REDIRECT)
-        target = services.Target.build(
-            asset, named.spec, accept=request.headers.get("Accept", ""), named=named
-        )
-        row = services.get_or_generate(target)
+        found = services.lookup(asset_id, filename, name=name, lock=True)
+        try:
+            if found.hit:
+                return _serve(request, found.hit, vary_accept=False)
+            asset, named = _asset(found), found.named
+            if named is None:
+                raise UnknownSpec(f"There is no rendition named “{name}”.")
+            current = services.named_url(asset, named)
+            if not current.endswith(f"/{filename}"):
+                return _redirect(current, STALE_REDIRECT)
+            target = services.Target.build(
+                asset, named.spec, accept=request.headers.get("Accept", ""), named=named
+            )
+            row = services.get_or_generate(target, held=found.held)
+        finally:
+            services.release_unused(found)
         response = _serve(request, services.Stored.of(row), vary_accept=services.parsed(named).is_auto_format)
         return _timed(response, row, started)
     except DamError as exc:
@@ -94,16 +97,19 @@ def adhoc_rendition(
         signing.verify(settings.DAM_URL_SIGNING_KEYS, token, str(asset_id), spec, now=time.time())
         parsed = Spec.parse_canonical(spec, spec_limits())
         _parse_filename(filename)
-        found = services.lookup(asset_id, filename, spec=spec)
-        if not parsed.is_auto_format and found.hit:
-            return _serve(request, found.hit, vary_accept=False)
-        asset = _asset(found)
-        expires = int(token.split("-")[1]) if "-" in token else None
-        current = services.adhoc_url(asset, parsed, expires=expires)
-        if not current.endswith(f"/{filename}"):
-            return _redirect(current, STALE_REDIRECT)
-        target = services.Target.build(asset, spec, accept=request.headers.get("Accept", ""))
-        row = services.get_or_generate(target)
+        found = services.lookup(asset_id, filename, spec=spec, lock=not parsed.is_auto_format)
+        try:
+            if not parsed.is_auto_format and found.hit:
+                return _serve(request, found.hit, vary_accept=False)
+            asset = _asset(found)
+            expires = int(token.split("-")[1]) if "-" in token else None
+            current = services.adhoc_url(asset, parsed, expires=expires)
+            if not current.endswith(f"/{filename}"):
+                return _redirect(current, STALE_REDIRECT)
+            target = services.Target.build(asset, spec, accept=request.headers.get("Accept", ""))
+            row = services.get_or_generate(target, held=found.held)
+        finally:
+            services.release_unused(found)
         return _timed(
             _serve(request, services.Stored.of(row), vary_accept=parsed.is_auto_format), row, started
         )
