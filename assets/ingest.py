@@ -129,14 +129,14 @@ def ingest(
         try:
             asset.file.name = stored_name
             prepare_row(asset)
-            tags = _tags(fields.tags)
+            names = _tag_names(fields.tags)
             announce = outbox.wants("asset.created")
             # One INSERT is its own transaction: BEGIN and COMMIT (two round trips) only when
             # more rows go with it (tags, the announcement, announced if and only if it commits).
-            with transaction.atomic() if tags or announce else nullcontext():
+            with transaction.atomic() if names or announce else nullcontext():
                 asset.save(force_insert=True)
-                if tags:  # a new asset has none to clear: no query for none
-                    asset.tags.set(tags)
+                if names:  # a new asset has none to clear: no query for none
+                    asset.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
                 if announce:
                     outbox.asset_event("asset.created", asset)
         except BaseException:
@@ -194,9 +194,8 @@ def _build_asset(inspection: Inspection, filename: str, fields: AssetFields, upl
     return asset
 
 
-def _tags(names: Iterable[str]) -> list[Tag]:
-    cleaned = sorted({n.strip().lower()[:64] for n in names if n and n.strip()})
-    return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
+def _tag_names(names: Iterable[str]) -> list[str]:
+    return sorted({n.strip().lower()[:64] for n in names if n and n.strip()})
 
 
 def parse_tags(text: str) -> list[str]:
