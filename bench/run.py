@@ -703,6 +703,34 @@ def database(var_dir: Path) -> str:
     return f"PostgreSQL ({bench_name})"
 
 
+def machine_speed(photo: Path) -> str:
+    """What absolute rows depend on, measured now: a CPU-bound step (a full decode of the 4 MP
+    photo) and a database round trip back to back and after 20 ms idle (a virtual machine takes
+    a while to wake the server's process). Runs of different days compare through these."""
+    from django.db import connection
+    from PIL import Image
+
+    def full_decode() -> None:
+        with Image.open(photo) as image:
+            image.load()
+
+    decode = best_of(5, full_decode)
+    line = f"machine: full decode of {photo.name} {ms(decode)}"
+    if connection.vendor == "postgresql":
+        samples: dict[float, list[float]] = {0.0: [], 0.02: []}
+        with connection.cursor() as cursor:
+            for _ in range(30):
+                for idle, found in samples.items():
+                    time.sleep(idle)
+                    started = time.perf_counter()
+                    cursor.execute("SELECT 1")
+                    cursor.fetchone()
+                    found.append(time.perf_counter() - started)
+        back_to_back, after_idle = (statistics.median(samples[k]) for k in (0.0, 0.02))
+        line += f"; PostgreSQL SELECT 1 {back_to_back * 1000:.2f} ms back to back, {after_idle * 1000:.2f} ms after 20 ms idle"
+    return line
+
+
 def find_thumbor(explicit: str | None) -> str | None:
     if explicit:
         return explicit
@@ -743,6 +771,7 @@ def main() -> None:
         print(f"dam bench — Python {sys.version.split()[0]}, Pillow {PIL.__version__}, {os.cpu_count()} CPUs, "
               f"{db}, local storage, gunicorn deploy/gunicorn.conf.py -w 2; target {TARGET} px"
               f"{'; --quick' if QUICK else ''}; thumbor: {thumbor_path or 'not installed'}")  # fmt: skip
+        print(machine_speed(paths["photo-4mp.jpg"]))
         assets = {}
         for name, path in paths.items():
             with path.open("rb") as f:
