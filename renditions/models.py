@@ -68,7 +68,9 @@ class RenditionQuerySet(models.QuerySet["Rendition"]):
 class Rendition(models.Model):
     """One generated file. A row exists only once its object is in storage."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="renditions")
+    # No index of its own: the unique (asset, key) index leads with the asset, and serves every
+    # lookup by asset (one index fewer to write per rendition).
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="renditions", db_index=False)
     spec = models.ForeignKey(RenditionSpec, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="renditions", help_text="Empty for ad-hoc specs.")  # fmt: skip
     key = models.CharField(max_length=32, help_text="Content key + extension, e.g. 3f2a….webp")
