@@ -315,12 +315,6 @@ def release_unused(found: Lookup) -> None:
         found.held.release()
 
 
-def lookup_hit(
-    asset_id: uuid.UUID, filename: str, *, name: str | None = None, spec: str = ""
-) -> Stored | None:
-    return lookup(asset_id, filename, name=name, spec=spec).hit
-
-
 class _Columns:
     """Per database: the SELECT list and the value converters of a model's fields (once each)."""
 
@@ -416,9 +410,9 @@ def get_or_generate(target: Target, held: FlightLock | None = None) -> Rendition
     """
     deadline = time.monotonic() + settings.DAM_RENDER_WAIT_SECONDS
     flight = flight_lock(f"{target.asset.id}/{target.key}")
-    taken_over = held is not None and held.name == flight.name  # the lookup's statement took it
-    if held is not None and taken_over:
+    if held is not None and held.name == flight.name:  # the lookup's statement took it
         flight, held.handed_over = held, True
+    taken_over = flight is held
     for attempt in range(10_000):
         if attempt == 0 and taken_over:
             acquired, found = True, None  # no row, the lock held: as acquire_or_find would say

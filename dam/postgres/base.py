@@ -17,6 +17,7 @@ import select
 from typing import Any
 
 from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
 
 __all__ = ["DatabaseWrapper", "idle_and_quiet"]
 
@@ -29,7 +30,7 @@ def idle_and_quiet(connection: object) -> bool:
     try:
         if getattr(connection, "closed", True) or getattr(connection, "broken", False):
             return False
-        if connection.info.transaction_status != connection.info.transaction_status.IDLE:  # type: ignore[attr-defined]
+        if connection.info.transaction_status != TransactionStatus.IDLE:  # type: ignore[attr-defined]
             return False
         poller = select.poll()
         poller.register(connection.fileno(), _TROUBLE)  # type: ignore[attr-defined]
