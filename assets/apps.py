@@ -25,4 +25,4 @@ class AssetsConfig(AppConfig):
         )
 
         # The embedded default's webhook sender starts with the first request a process serves.
-        request_started.connect(outbox.start_in_process_sender, dispatch_uid="assets.webhook_sender")
+        request_started.connect(outbox.start_in_process_sender, dispatch_uid=outbox.SENDER_RECEIVER)

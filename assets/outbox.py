@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import request_started
 from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -308,8 +309,15 @@ class InProcessSender:
             cls._wake.wait(wait)
 
 
+SENDER_RECEIVER = "assets.webhook_sender"
+
+
 def start_in_process_sender(**kwargs: Any) -> None:
     """``request_started`` receiver: after a restart, deliveries a killed process left behind
-    are sent without waiting for the next event."""
-    if not broker_configured() and not InProcessSender.running():
+    are sent without waiting for the next event. Its work is once per process, so it disconnects
+    itself: the requests after the first pay nothing (with a broker, reading Celery's
+    configuration on every request cost a warm hit about 5 %). A sender that stops later is
+    started again by the next event (``InProcessSender.wake``)."""
+    request_started.disconnect(dispatch_uid=SENDER_RECEIVER)
+    if not broker_configured():
         InProcessSender.start()

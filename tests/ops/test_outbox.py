@@ -303,3 +303,24 @@ def test_an_edit_in_the_admin_announces_asset_updated_with_its_tags(admin_client
     (row,) = WebhookDelivery.objects.filter(event="asset.updated")
     described = row.payload["data"]["asset"]
     assert (described["id"], described["title"], described["tags"]) == (str(asset.pk), "New", ["a", "b"])
+
+
+@pytest.mark.parametrize("eager", [True, False], ids=["in-process", "broker"])
+def test_the_first_request_starts_the_sender_and_later_requests_pay_nothing(client, monkeypatch, eager) -> None:
+    # given a process about to serve its first request (the receiver connected, as at start-up)
+    from django.core.signals import request_started
+
+    from dam.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", eager)
+    request_started.connect(outbox.start_in_process_sender, dispatch_uid=outbox.SENDER_RECEIVER)
+    reads = []
+    monkeypatch.setattr(outbox, "broker_configured", lambda: reads.append(1) or not eager)
+    outbox.InProcessSender.stop()
+    # when it serves three
+    for _ in range(3):
+        client.get("/healthz")
+    # then the configuration was read once, the receiver is gone, and the sender runs without a broker
+    assert len(reads) == 1
+    assert not request_started.disconnect(dispatch_uid=outbox.SENDER_RECEIVER)
+    assert outbox.InProcessSender.running() is eager
