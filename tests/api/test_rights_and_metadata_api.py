@@ -99,7 +99,9 @@ def test_an_asset_without_rights_is_unknown(api: APIClient, make_asset) -> None:
     (None, 0, "expired"),
     ("editorial_only", -3, "expired"),
 ])  # fmt: skip
-def test_rights_status_from_the_expiry_date(api: APIClient, make_asset, licence, in_days, status: str) -> None:
+def test_rights_status_from_the_expiry_date(
+    api: APIClient, make_asset, licence, in_days, status: str
+) -> None:
     rights = {} if licence is None else {"licence": licence}
     if in_days is not None:
         rights["expires_on"] = days(in_days)

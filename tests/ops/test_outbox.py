@@ -306,7 +306,9 @@ def test_an_edit_in_the_admin_announces_asset_updated_with_its_tags(admin_client
 
 
 @pytest.mark.parametrize("eager", [True, False], ids=["in-process", "broker"])
-def test_the_first_request_starts_the_sender_and_later_requests_pay_nothing(client, monkeypatch, eager) -> None:
+def test_the_first_request_starts_the_sender_and_later_requests_pay_nothing(
+    client, monkeypatch, eager
+) -> None:
     # given a process about to serve its first request (the receiver connected, as at start-up)
     from django.core.signals import request_started
 
