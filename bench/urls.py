@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from assets.models import Asset
 from bench.bare_admin import bare_site
 from dam.urls import urlpatterns as dam_urlpatterns
+from renditions.urls import urlpatterns as delivery_urlpatterns
 
 
 def bare_redirect(request: HttpRequest) -> HttpResponseRedirect:
@@ -26,10 +27,13 @@ def bare_list(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": rows})
 
 
+# The warm-hit comparison resolves each side as close to the front as a root URLconf can: the bare
+# redirect first, dam's delivery next (first in dam.urls, as in production), the rest after them.
 urlpatterns = [
     path("bench/bare-redirect", bare_redirect),
+    *delivery_urlpatterns,
     path("bench/bare-upload", bare_upload),
     path("bench/bare-list", bare_list),
     path("bench/bare-admin/", bare_site.urls),  # bench/library.py's reference changelist
-    *dam_urlpatterns,
+    *(pattern for pattern in dam_urlpatterns if pattern not in delivery_urlpatterns),
 ]

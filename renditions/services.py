@@ -233,11 +233,12 @@ class HitCache:
     """
 
     max_entries = 50_000
-    _entries: OrderedDict[tuple[object, ...], tuple[float, Stored]] = OrderedDict()
+    # The whole answer of a hit (a ``Lookup`` holding its ``Stored``), so that a hit builds nothing.
+    _entries: OrderedDict[tuple[object, ...], tuple[float, Lookup]] = OrderedDict()
     _lock = threading.Lock()
 
     @classmethod
-    def get(cls, key: tuple[object, ...]) -> Stored | None:
+    def get(cls, key: tuple[object, ...]) -> Lookup | None:
         with cls._lock:
             entry = cls._entries.get(key)
         if entry is None or entry[0] < time.monotonic():
@@ -245,7 +246,7 @@ class HitCache:
         return entry[1]
 
     @classmethod
-    def put(cls, key: tuple[object, ...], value: Stored) -> None:
+    def put(cls, key: tuple[object, ...], value: Lookup) -> None:
         ttl = settings.DAM_HIT_CACHE_SECONDS
         if ttl <= 0:
             return
@@ -264,7 +265,11 @@ class HitCache:
         """Drop what this process remembers about a file storage no longer has (a replaced
         original's renditions): its URL must reach the database again, and be redirected."""
         with cls._lock:
-            for key in [k for k, (_, stored) in cls._entries.items() if stored.storage_name == storage_name]:
+            for key in [
+                k
+                for k, (_, found) in cls._entries.items()
+                if found.hit and found.hit.storage_name == storage_name
+            ]:
                 del cls._entries[key]
 
 
@@ -301,11 +306,11 @@ def lookup(
     not 4). The caller must hand ``Lookup.held`` to ``get_or_generate`` or ``release_unused``."""
     memo_key = (asset_id, filename, name, spec)
     if (memo := HitCache.get(memo_key)) is not None:
-        return Lookup(hit=memo)
+        return memo
     speculate = lock and "." in filename and connections[Rendition.objects.db].vendor == "postgresql"
     found = _query(asset_id, filename, name=name, spec=spec, lock=speculate)
     if found.hit is not None:
-        HitCache.put(memo_key, found.hit)
+        HitCache.put(memo_key, Lookup(hit=found.hit))
     return found
 
 
