@@ -44,9 +44,12 @@ from assets.models import Asset
 
 RANK = "search_rank"  # the annotation that orders a ranked search (highest first)
 CONFIG = "simple"
-# Ranking this many matches (ts_rank over each one's document, then a top-N sort) costs under
-# 10 ms at 100,000 assets; beyond it a search lists newest first (`make bench`, bench/search.py).
-RANK_LIMIT = 1_000
+# Ranking this many matches (ts_rank over each one's document, then a top-N sort) costs ~5 ms at
+# 100,000 assets. Past it a search lists newest first by walking the newest-first index until a
+# page of matches is found: 48 × assets / matches rows, each tested. Just past a limit of 1,000
+# that walk read ~4,800 rows (4-7 ms, slower than ranking the 1,000); past 2,000 it reads at most
+# ~2,400 (`make bench`, bench/search.py).
+RANK_LIMIT = 2_000
 MIN_FRAGMENT = 3  # a trigram index cannot narrow a shorter fragment
 MAX_WORDS = 32
 MAX_WORD = 255  # characters; a longer "word" is no word an editor typed
