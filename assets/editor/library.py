@@ -22,12 +22,14 @@ from urllib.parse import urlencode
 from django.contrib.admin import FieldListFilter
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import F, QuerySet
+from django.db import connections
+from django.db.models import Count, F, QuerySet, Window
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from assets.editor import usages
 from assets.models import Asset, RightsStatus, format_label, rights_status, rights_window
+from assets.search import RANK
 from assets.search import ordering as search_ordering
 from assets.search import search as search_assets
 from renditions import services
@@ -122,8 +124,39 @@ class LibraryChangeList(ChangeList):
     before, is the whole model's: the actions act on it)."""
 
     def get_results(self, request: HttpRequest) -> None:
-        super().get_results(request)
-        self.result_list = page_rows(self.result_list)
+        if not self._ranked_results(request):
+            super().get_results(request)
+            self.result_list = page_rows(self.result_list)
+
+    def _ranked_results(self, request: HttpRequest) -> bool:
+        """A ranked search on PostgreSQL: the page and the number of matches in one query.
+
+        Ranking sorts every match (at most about ``RANK_LIMIT``) whichever page is shown, so the
+        count comes with the page as ``COUNT(*) OVER ()``, where Django's changelist would first
+        count the matches (reading each one again) and then rank them. False, and nothing done,
+        for anything else, or a page past the last (Django's own path then says so)."""
+        ordering = self.queryset.query.order_by
+        if (not ordering or ordering[0] != f"-{RANK}" or self.show_all
+                or connections[self.queryset.db].vendor != "postgresql"):  # fmt: skip
+            return False
+        start = (self.page_num - 1) * self.list_per_page
+        if start < 0:
+            return False
+        rows = list(
+            page_rows(self.queryset).annotate(matches=Window(Count("pk")))[start : start + self.list_per_page]
+        )
+        if not rows:
+            return False
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        paginator.__dict__["count"] = count = rows[0].matches  # the cached_property, known
+        self.result_count, self.full_result_count = count, None
+        self.show_full_result_count = self.model_admin.show_full_result_count
+        self.show_admin_actions = True
+        self.result_list = rows  # a page of rows, as cards() reads them
+        self.can_show_all = count <= self.list_max_show_all
+        self.multi_page = count > self.list_per_page
+        self.paginator = paginator
+        return True
 
     def get_filters(self, request: HttpRequest) -> Any:
         """Django makes the list DISTINCT whenever a filter's field is many-to-many; not for a

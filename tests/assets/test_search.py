@@ -267,6 +267,35 @@ def test_the_admin_lists_a_search_best_first_unless_sorted(admin_client) -> None
     assert by_title.index("in the caption") < by_title.index(">Storm<")
 
 
+@postgres_only
+def test_a_ranked_admin_search_counts_its_matches_in_the_page_query(admin_client) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    # given 60 matches (48 to a page): 10 by title, best, and 50 by caption, newest among them
+    for index in range(10):
+        asset(title=f"Storm {index}", age=100 + index)
+    for index in range(50):
+        asset(title=f"caption {index}", caption="storm", age=index)
+    asset(title="calm")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assets_asset")
+    # when an editor searches, on the first page and the second
+    with CaptureQueriesContext(connection) as queries:
+        first = admin_client.get(LIBRARY, {"q": "storm"}).content.decode()
+    sql = [query["sql"] for query in queries.captured_queries]  # before the next request resets them
+    second = admin_client.get(LIBRARY, {"q": "storm", "p": "2"}).content.decode()
+    # then both pages say 60, the title matches lead the first page, the second holds the last 12
+    assert "60 assets" in first and "60 assets" in second
+    assert first.index(">Storm 0<") < first.index(">caption 0<")
+    assert ">caption 37<" in first and ">caption 38<" not in first
+    assert all(f">caption {index}<" in second for index in range(38, 50)) and ">Storm" not in second
+    # and no COUNT query ran: the page query counted the matches (COUNT(*) OVER ())
+    assert not [q for q in sql if q.startswith("SELECT COUNT(*)")], sql
+    assert [q for q in sql if "COUNT(" in q and "OVER ()" in q], sql
+    # and a page past the last is Django's usual answer
+    assert admin_client.get(LIBRARY, {"q": "storm", "p": "3"}).status_code == 302
+
+
 # --- PostgreSQL: the indexes are used -------------------------------------------------------------
 
 
