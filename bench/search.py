@@ -154,6 +154,8 @@ def median_ms(client: object, url: str, headers: dict[str, str]) -> tuple[float,
 def search_queries(url: str) -> None:
     from urllib.parse import parse_qs, urlsplit
 
+    from django.db.models import Count, Window
+
     from api.filters import AssetFilter
     from assets.editor import library
     from assets.editor.paginator import EstimatedCountPaginator
@@ -167,8 +169,11 @@ def search_queries(url: str) -> None:
         list(found.order_by(*(ordering(found) or ("-created_at", "-id")))[:51])
     else:
         found = library.search(Asset.objects.all(), params.get("q", ""))
-        _ = EstimatedCountPaginator(found, 48).count
-        list(found[:48])
+        if ordering(found):  # ranked: the page query carries the count (LibraryChangeList._ranked_results)
+            list(library.page_rows(found).annotate(matches=Window(Count("pk")))[:48])
+        else:
+            _ = EstimatedCountPaginator(found, 48).count
+            list(library.page_rows(found)[:48])
 
 
 def without(indexes: list[str], client: object, url: str, headers: dict[str, str]) -> tuple[float, float]:

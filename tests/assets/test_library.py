@@ -40,6 +40,30 @@ def test_the_library_is_a_grid_of_cards_by_default(admin_client) -> None:
     assert re.search(r'<img src="/r/[^"]+" srcset="/r/\S+ 1x, /r/\S+ 2x" alt="" loading="lazy"', harbour)
 
 
+def test_a_cards_remembered_url_is_the_one_the_delivery_expects(admin_client, settings) -> None:
+    from assets.editor import library
+    from renditions import services
+
+    def card_url() -> str:
+        return re.search(r'<img src="(/r/[^"]+)"', admin_client.get(LIBRARY).content.decode())[1]
+
+    def expected() -> str:
+        return services.adhoc_url(Asset.objects.get(), library.CARD_1X)
+
+    # given a card the library has shown (its signed URLs now remembered)
+    add("harbour.jpg", images.jpeg((800, 400)))
+    shown = card_url()
+    assert shown == expected()
+    # when the file's checksum changes (a replaced file), then the card shows the new URL
+    Asset.objects.update(sha256="ab" * 32)
+    replaced = card_url()
+    assert replaced == expected() != shown
+    # and when the signing keys change, the URL signed with the new key
+    settings.DAM_URL_SIGNING_KEYS = ["another-key-of-at-least-32-characters!"]
+    resigned = card_url()
+    assert resigned == expected() != replaced
+
+
 def test_a_card_shows_status_when_not_ready_with_the_reason_on_hover(admin_client) -> None:
     asset = add("broken.jpg")
     Asset.objects.filter(pk=asset.pk).update(status="failed", failure_reason="corrupt_image: cannot decode")
