@@ -19,13 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.views.static import serve
 
 from assets.exceptions import AssetNotFound
 from assets.models import Asset
 from dam.errors import DamError
+from dam.memo import SettingsMemo
 from dam.storage import renditions_storage
 from renditions import services, signing
 from renditions.exceptions import InvalidSpec, Overloaded, UnknownSpec
@@ -182,28 +182,18 @@ def _stream(request: HttpRequest, rendition: services.Stored) -> HttpResponseBas
     return response
 
 
-class PublicUrls:
+class PublicUrls(SettingsMemo):
     """Storage name → public URL, per process: a name is never reused for other bytes, so its URL
     never changes while the storage settings do not (``storage.url`` was a fifth of a warm hit)."""
 
-    max_entries = 50_000
-    _urls: dict[str, str] = {}
-
     @classmethod
     def of(cls, storage_name: str) -> str:
-        if (url := cls._urls.get(storage_name)) is None:
-            url = renditions_storage().url(storage_name)
-            if len(cls._urls) >= cls.max_entries:
-                cls._urls.clear()
-            cls._urls[storage_name] = url
-        return url
-
-    @classmethod
-    def clear(cls, **kwargs: Any) -> None:
-        cls._urls.clear()
+        # The hit first, without a call: this runs on every warm hit.
+        return cls._values.get(storage_name) or cls.remembered(storage_name, _public_url, storage_name)
 
 
-setting_changed.connect(PublicUrls.clear, dispatch_uid="renditions.views.public_urls")
+def _public_url(storage_name: str) -> str:
+    return renditions_storage().url(storage_name)
 
 
 class _Found(HttpResponseRedirect):

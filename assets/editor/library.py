@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 from django.contrib.admin import FieldListFilter
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
-from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Count, F, QuerySet, Window
 from django.http import HttpRequest, HttpResponseRedirect
@@ -33,6 +32,7 @@ from assets.models import Asset, RightsStatus, format_label, rights_status, righ
 from assets.search import RANK
 from assets.search import ordering as search_ordering
 from assets.search import search as search_assets
+from dam.memo import SettingsMemo
 from renditions import services
 from renditions.specs import Spec
 
@@ -196,30 +196,18 @@ def _tag_names(asset_ids: Iterable[Any]) -> dict[Any, list[str]]:
     return names
 
 
-class CardUrls:
+class CardUrls(SettingsMemo):
     """The cards' signed thumbnail URLs, remembered per process: a URL is a function of the asset's
     id, checksum, focal point and format, the spec and the signing keys, and a library page signs
     96 of them (~1 ms). An edit that changes the URL changes the key; new signing keys (a restart,
     or ``setting_changed`` in tests) empty it."""
 
     max_entries = 20_000
-    _urls: dict[tuple[Any, ...], str] = {}
 
     @classmethod
     def of(cls, asset: Asset, spec: Spec) -> str:
         key = (asset.pk, asset.sha256, asset.focal_point, asset.format, spec)
-        if (url := cls._urls.get(key)) is None:
-            if len(cls._urls) >= cls.max_entries:
-                cls._urls.clear()
-            url = cls._urls[key] = services.adhoc_url(asset, spec)
-        return url
-
-    @classmethod
-    def clear(cls, **kwargs: Any) -> None:
-        cls._urls.clear()
-
-
-setting_changed.connect(CardUrls.clear, dispatch_uid="assets.editor.library.card_urls")
+        return cls.remembered(key, services.adhoc_url, asset, spec)
 
 
 def _card(asset: Asset, change_url: str, rights: str, usage_count: int, tags: list[str]) -> Card:
