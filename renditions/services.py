@@ -277,7 +277,7 @@ class HitCache:
 # query. The other columns stay deferred (loaded only if something asks, which the path does not).
 RENDER_FIELDS = ("id", "file", "format", "width", "height", "sha256", "frame_count", "has_alpha",
                  "focal_x", "focal_y", "auto_focal_x", "auto_focal_y", "mode", "has_icc")  # fmt: skip
-SPEC_FIELDS = ("id", "name", "spec", "description", "eager", "created_at", "updated_at")
+SPEC_FIELDS = ("id", "name", "spec", "eager")  # what delivery reads; no timestamps to parse per hit
 
 
 @dataclass(frozen=True)
