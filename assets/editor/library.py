@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from django.contrib.admin import FieldListFilter
 from django.contrib.admin.utils import lookup_spawns_duplicates
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db import connections
 from django.db.models import Count, F, QuerySet, Window
 from django.http import HttpRequest, HttpResponseRedirect
@@ -158,6 +158,13 @@ class LibraryChangeList(ChangeList):
         self.multi_page = count > self.list_per_page
         self.paginator = paginator
         return True
+
+    def get_ordering_field_columns(self) -> dict[int, str]:
+        """The table's headers mark no column sorted while a search lists its matches best first:
+        the order is the rank, not the default "Created at" the headers would otherwise show."""
+        if ORDER_VAR not in self.params and self.queryset.query.order_by[:1] == (f"-{RANK}",):
+            return {}
+        return super().get_ordering_field_columns()
 
     def get_filters(self, request: HttpRequest) -> Any:
         """Django makes the list DISTINCT whenever a filter's field is many-to-many; not for a

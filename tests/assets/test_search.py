@@ -296,6 +296,28 @@ def test_a_ranked_admin_search_counts_its_matches_in_the_page_query(admin_client
     assert admin_client.get(LIBRARY, {"q": "storm", "p": "3"}).status_code == 302
 
 
+@postgres_only
+def test_the_table_marks_no_column_sorted_while_a_search_is_best_first(admin_client) -> None:
+    # given matches, and an editor on the table view
+    asset(title="Storm", age=5)
+    asset(title="calm", caption="storm")
+    admin_client.get(LIBRARY, {"view": "table"})
+
+    def sorted_headers(**params: str) -> list[str]:
+        page = admin_client.get(LIBRARY, params).content.decode()
+        assert 'class="library-table"' in page
+        return [
+            h.split('"')[1] for h in page.split('<th scope="col" class=')[1:] if "sorted" in h.split(">")[0]
+        ]
+
+    # when the list is the default order, then "Created at" is marked sorted
+    assert any("column-created_at" in h for h in sorted_headers())
+    # when a search lists its matches best first, then no column is
+    assert sorted_headers(q="storm") == []
+    # when the editor sorts the search by a column, then that column is
+    assert any("column-title" in h for h in sorted_headers(q="storm", o="2"))
+
+
 # --- PostgreSQL: the indexes are used -------------------------------------------------------------
 
 
