@@ -35,8 +35,9 @@ def sign(keys: Sequence[str], asset_id: str, spec: str, expires: int | None = No
     return f"{signature}-{expires}" if expires else signature
 
 
-def verify(keys: Sequence[str], token: str, asset_id: str, spec: str, *, now: float) -> None:
-    """Raise ``BadSignature`` unless ``token`` signs exactly this asset and spec, unexpired."""
+def verify(keys: Sequence[str], token: str, asset_id: str, spec: str, *, now: float) -> int | None:
+    """Raise ``BadSignature`` unless ``token`` signs exactly this asset and spec, unexpired; its
+    expiry (unix seconds) when it has one."""
     match = _TOKEN.fullmatch(token)
     if not match:
         raise BadSignature("The URL signature is missing or malformed.")
@@ -46,3 +47,4 @@ def verify(keys: Sequence[str], token: str, asset_id: str, spec: str, *, now: fl
         raise BadSignature("The URL signature does not match this asset and spec.")
     if expires is not None and expires < now:
         raise BadSignature("The URL has expired.")
+    return expires

@@ -19,7 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.views.static import serve
 
 from assets.exceptions import AssetNotFound
@@ -94,15 +101,14 @@ def adhoc_rendition(
 ) -> HttpResponseBase:
     started = time.perf_counter()
     try:
-        signing.verify(settings.DAM_URL_SIGNING_KEYS, token, str(asset_id), spec, now=time.time())
+        expires = signing.verify(settings.DAM_URL_SIGNING_KEYS, token, str(asset_id), spec, now=time.time())
         parsed = Spec.parse_canonical(spec, spec_limits())
         _parse_filename(filename)
         found = services.lookup(asset_id, filename, spec=spec, lock=not parsed.is_auto_format)
         try:
             if not parsed.is_auto_format and found.hit:
-                return _serve(request, found.hit, vary_accept=False)
+                return _serve(request, found.hit, vary_accept=False, expires=expires)
             asset = _asset(found)
-            expires = int(token.split("-")[1]) if "-" in token else None
             current = services.adhoc_url(asset, parsed, expires=expires)
             if not current.endswith(f"/{filename}"):
                 return _redirect(current, STALE_REDIRECT)
@@ -110,8 +116,9 @@ def adhoc_rendition(
             row = services.get_or_generate(target, held=found.held)
         finally:
             services.release_unused(found)
+        stored = services.Stored.of(row)
         return _timed(
-            _serve(request, services.Stored.of(row), vary_accept=parsed.is_auto_format), row, started
+            _serve(request, stored, vary_accept=parsed.is_auto_format, expires=expires), row, started
         )
     except DamError as exc:
         return error_response(exc)
@@ -142,17 +149,26 @@ def _asset(found: services.Lookup) -> Asset:
     return asset
 
 
-def _serve(request: HttpRequest, rendition: services.Stored, *, vary_accept: bool) -> HttpResponseBase:
+def _serve(
+    request: HttpRequest, rendition: services.Stored, *, vary_accept: bool, expires: int | None = None
+) -> HttpResponseBase:
+    """``expires``: the signed URL's expiry, if it has one; no cache keeps the answer past it."""
     etag = f'"{rendition.key}"'
     # META, not ``request.headers``: that builds a dict of every header, on the hottest path.
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
+    left = None if expires is None else max(0, expires - int(time.time()))
     if etag in if_none_match or if_none_match == "*":
         response: HttpResponseBase = HttpResponse(status=304)
     elif settings.DAM_DELIVERY == "redirect":
         if settings.DAM_RENDITIONS_PUBLIC:
-            return _redirect(PublicUrls.of(rendition.storage_name), IMMUTABLE, vary_accept)
-        url = renditions_storage().url(rendition.storage_name)  # presigned: a new one each time
-        return _redirect(url, PRESIGNED_REDIRECT, vary_accept)
+            return _redirect(PublicUrls.of(rendition.storage_name), _lasting(IMMUTABLE, left), vary_accept)
+        storage = renditions_storage()
+        if left is None:
+            url = storage.url(rendition.storage_name)  # presigned: a new one each time
+        else:  # presigned for no longer than the signed URL lives
+            lifetime = min(left, storage.querystring_expire)  # type: ignore[attr-defined]
+            url = storage.url(rendition.storage_name, expire=lifetime)  # type: ignore[call-arg]
+        return _redirect(url, _lasting(PRESIGNED_REDIRECT, left), vary_accept)
     elif request.method == "HEAD":
         response = HttpResponse(content_type=rendition.content_type)
         response["Content-Length"] = str(rendition.byte_size)
@@ -161,9 +177,19 @@ def _serve(request: HttpRequest, rendition: services.Stored, *, vary_accept: boo
         if response.status_code != 200:
             return response
     response["ETag"] = etag
-    response["Cache-Control"] = IMMUTABLE
+    response["Cache-Control"] = _lasting(IMMUTABLE, left)
     _finish(response, vary_accept)
     return response
+
+
+def _lasting(cache_control: str, left: int | None) -> str:
+    """``cache_control``, or for a URL that expires in ``left`` seconds, a lifetime no longer than
+    that and without ``immutable``: a browser, nginx or a CDN must ask again once it has expired
+    (and then hears 403 ``bad_signature``)."""
+    if left is None:
+        return cache_control
+    scope, _, age = cache_control.partition(", max-age=")
+    return f"{scope}, max-age={min(left, int(age.split(',')[0]))}"
 
 
 def _stream(request: HttpRequest, rendition: services.Stored) -> HttpResponseBase:
@@ -232,7 +258,10 @@ def error_response(exc: DamError) -> HttpResponse:
 
 
 def local_rendition_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Redirect mode on local storage: the file behind the redirect (names are immutable)."""
+    """Redirect mode on local storage: the file behind the redirect (names are immutable). In
+    proxy mode nothing links here, and a signed URL's file is not reachable past its expiry."""
+    if settings.DAM_DELIVERY != "redirect":
+        raise Http404("Renditions are served under /r/.")
     response = serve(request, path, document_root=renditions_storage().location)  # type: ignore[attr-defined]
     response["Cache-Control"] = IMMUTABLE
     _finish(response, vary_accept=False)

@@ -6,17 +6,23 @@ import io
 import sys
 import tempfile
 import threading
+import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from django.test import Client
 from PIL import Image
 
+from assets.ingest import ingest
 from assets.models import Asset
+from dam.storage_config import s3_storages
 from renditions import services
 from renditions.models import Rendition, RenditionSpec
 from renditions.signing import sign
 from renditions.specs import Spec
+from tests import images
+from tests.conftest import S3_REGION
 
 pytestmark = pytest.mark.django_db(transaction=True)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -112,6 +118,62 @@ def test_adhoc_signed_url(client: Client, asset: Asset, settings) -> None:
     assert response.status_code == 200
     image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert (image.format, image.size, image.mode) == ("PNG", (30, 20), "L")
+
+
+@pytest.mark.parametrize("mode", ["proxy", "redirect"])
+def test_an_expiring_url_is_cached_no_longer_than_it_lives(
+    client: Client, asset: Asset, settings, storage, mode: str
+) -> None:
+    # given a signed URL that never expires and one that expires in an hour, in either mode
+    settings.DAM_DELIVERY = mode
+    spec = Spec.parse("fit-30x30|format-png")
+    lasting = services.adhoc_url(asset, spec)
+    expiring = services.adhoc_url(asset, spec, expires=int(time.time()) + 3600)
+    # when each is fetched (the first renders, the second hits), and revalidated
+    forever, bounded = client.get(lasting), client.get(expiring)
+    revalidated = client.get(expiring, HTTP_IF_NONE_MATCH=bounded.get("ETag", "*"))
+    # then the lasting answer may be kept a year; the expiring one no longer than it lives
+    assert forever["Cache-Control"] == IMMUTABLE
+    for response in (bounded, revalidated):
+        scope, age = response["Cache-Control"].split(", max-age=")
+        assert scope == "public" and 3590 <= int(age) <= 3600, response["Cache-Control"]
+    assert (forever.status_code, bounded.status_code) == ((200, 200) if mode == "proxy" else (302, 302))
+    assert revalidated.status_code == 304
+
+
+def test_a_private_bucket_presigns_no_longer_than_the_signed_url_lives(
+    client: Client, settings, s3_storage, moto_endpoint: str, s3_bucket: str
+) -> None:
+    # given renditions in a private bucket, delivered by presigned redirects
+    settings.STORAGES = {**settings.STORAGES, **s3_storages(
+        bucket=s3_bucket, endpoint_url=moto_endpoint, region=S3_REGION, renditions_public=False)}  # fmt: skip
+    settings.DAM_RENDITIONS_PUBLIC, settings.DAM_DELIVERY = False, "redirect"
+    asset = ingest(io.BytesIO(images.jpeg((120, 80))), filename="photo.jpg")
+    spec = Spec.parse("fit-30x30|format-png")
+    # when a signed URL that expires in two minutes is fetched, and one that never expires
+    bounded = client.get(services.adhoc_url(asset, spec, expires=int(time.time()) + 120))
+    lasting = client.get(services.adhoc_url(asset, spec))
+    # then its presigned redirect lives no longer than it (the lasting one: the storage's hour)
+    assert bounded.status_code == lasting.status_code == 302
+    assert int(parse_qs(urlsplit(bounded["Location"]).query)["X-Amz-Expires"][0]) <= 120
+    assert parse_qs(urlsplit(lasting["Location"]).query)["X-Amz-Expires"] == ["3600"]
+    scope, age = bounded["Cache-Control"].split(", max-age=")
+    assert scope == "private" and 110 <= int(age) <= 120
+    assert requests.get(bounded["Location"], timeout=10).status_code == 200  # through moto
+
+
+def test_local_rendition_files_are_served_only_in_redirect_mode(
+    client: Client, thumb: RenditionSpec, settings, filesystem_storage
+) -> None:
+    # given a rendition on local storage, and the URL redirect mode sends clients to
+    asset = ingest(io.BytesIO(images.jpeg((120, 80))), filename="photo.jpg")
+    settings.DAM_DELIVERY = "redirect"
+    location = client.get(services.named_url(asset, thumb))["Location"]
+    assert client.get(location).status_code == 200
+    # when the deployment delivers in proxy mode, then nothing is served there (only under /r/)
+    settings.DAM_DELIVERY = "proxy"
+    assert client.get(location).status_code == 404
+    assert client.get(services.named_url(asset, thumb)).status_code == 200
 
 
 def test_stale_keys_redirect_to_the_current_url(client: Client, asset: Asset, thumb: RenditionSpec) -> None:
