@@ -104,6 +104,16 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
         """A new key has only a name and a kind; the rest is made by the server or comes later."""
         return ["name", "read_only"] if obj is None else self.fields
 
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
+        """A key's kind is fixed when it is issued and a revoked key stays revoked: only its name
+        changes afterwards (turning a read-only key read-write is issuing a new key)."""
+        return self.readonly_fields if obj is None else [*self.readonly_fields, "read_only", "revoked_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Superusers only: a key acts on everything the API can do, whatever its issuer may do in
+        the admin (a user allowed only to add keys would otherwise hold every other right)."""
+        return bool(request.user.is_superuser)  # type: ignore[union-attr]
+
     actions = ["revoke"]
 
     def save_model(

@@ -61,17 +61,18 @@ class RenditionSpecAdmin(admin.ModelAdmin[RenditionSpec]):
         return [check, *super().get_urls()]
 
     def check_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
+        """For those who may write specs; the preview (an asset, a signed URL that renders) only
+        for those who may also see assets."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
             return JsonResponse(
-                {"code": "permission_denied", "message": "You may not see specs."}, status=403
+                {"code": "permission_denied", "message": "You may not edit specs."}, status=403
             )
-        return spec_check.check(request)
+        return spec_check.check(request, preview=spec_check.may_preview(request))
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
                            ) -> HttpResponse:  # fmt: skip
-        context.update(
-            check_url=reverse("admin:renditions_renditionspec_check"), samples=spec_check.samples()
-        )
+        samples = spec_check.samples() if spec_check.may_preview(request) else []
+        context.update(check_url=reverse("admin:renditions_renditionspec_check"), samples=samples)
         return super().render_change_form(request, context, *args, **kwargs)
 
 

@@ -3,6 +3,7 @@ not only the first), the canonical form, and a preview on a sample asset with it
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -14,21 +15,27 @@ from renditions.models import spec_limits
 from renditions.specs import Spec
 
 SAMPLES = 20  # recent assets offered as the preview's subject
+# A preview URL expires 10 to 20 minutes after it is made: the same URL for ten minutes (the
+# browser's cache holds while the editor types), and not a standing licence to render.
+PREVIEW_WINDOW = 600
 
 
 def samples() -> list[Asset]:
     return list(Asset.objects.filter(status=Asset.Status.READY).order_by("-created_at")[:SAMPLES])
 
 
-def check(request: HttpRequest) -> JsonResponse:
+def may_preview(request: HttpRequest) -> bool:
+    return bool(request.user.has_perm("assets.view_asset"))  # type: ignore[union-attr]
+
+
+def check(request: HttpRequest, *, preview: bool) -> JsonResponse:
     text = request.GET.get("spec", "")
     problems = Spec.problems(text, spec_limits())
     if problems:
         return JsonResponse({"canonical": None, "errors": problems, "preview": None})
     spec = Spec.parse(text, spec_limits())
-    return JsonResponse(
-        {"canonical": str(spec), "errors": [], "preview": _preview(spec, request.GET.get("asset"))}
-    )
+    shown = _preview(spec, request.GET.get("asset")) if preview else None
+    return JsonResponse({"canonical": str(spec), "errors": [], "preview": shown})
 
 
 def _preview(spec: Spec, asset_id: str | None) -> dict[str, Any] | None:
@@ -45,7 +52,8 @@ def _preview(spec: Spec, asset_id: str | None) -> dict[str, Any] | None:
         return {**found, "error": f"{exc.message} ({exc.code})"}
     width, height = geometry.output_size
     fmt = None if spec.is_auto_format else pipeline.output_format(spec, asset.format)
-    return {**found, "url": services.adhoc_url(asset, spec), "width": width, "height": height,
+    expires = (int(time.time()) // PREVIEW_WINDOW + 2) * PREVIEW_WINDOW
+    return {**found, "url": services.adhoc_url(asset, spec, expires=expires), "width": width, "height": height,
             "format": format_label(fmt) if fmt else "format by the browser's Accept"}  # fmt: skip
 
 
