@@ -296,6 +296,22 @@ def png_with_icc(profile: bytes, size: tuple[int, int] = (64, 48)) -> bytes:
     return data[:33] + iccp + data[33:]  # right after IHDR (8 + 25 bytes)
 
 
+def png_with_text(
+    *chunks: tuple[bytes, bytes], after_data: bool = False, size: tuple[int, int] = (64, 48)
+) -> bytes:
+    """A PNG with text chunks, each ``(kind, body)`` as written (zTXt/iTXt bodies compressed by the
+    caller), before its image data or after it (where Pillow reads them once the pixels are done)."""
+    data = png(size)
+    text = b"".join(_png_chunk(kind, body) for kind, body in chunks)
+    at = len(data) - 12 if after_data else 33  # before IEND, or right after IHDR
+    return data[:at] + text + data[at:]
+
+
+def ztxt(inflated: int, method: int = 0) -> tuple[bytes, bytes]:
+    """A zTXt chunk whose text inflates to ``inflated`` bytes (a few KB on disk)."""
+    return (b"zTXt", b"Comment\x00" + bytes([method]) + zlib.compress(b"A" * inflated, 9))
+
+
 def trns_png(colour: int = 2, size: tuple[int, int] = (64, 48)) -> bytes:
     """An RGB (``colour=2``) or grey (``colour=0``) PNG whose colour key makes its left half clear."""
     width, height = size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from collections.abc import Iterator
@@ -13,6 +14,12 @@ from assets.structure.base import INFLATE_STEP, ByteRange, Frame, Structure, Str
 # Pillow refuses a PNG whose compressed chunk inflates past this (its MAX_TEXT_CHUNK): such a
 # profile is dropped (the image reads as sRGB) rather than the image refused.
 MAX_PNG_PROFILE_BYTES = 1024 * 1024
+# The same for text (tEXt, zTXt, iTXt): a chunk that would inflate past MAX_PNG_PROFILE_BYTES, or
+# one past this much text in all (Pillow refuses beyond 64 MiB), or one Pillow cannot read at all
+# (a zTXt compressed by an unknown method), is dropped, not the image: it is metadata.
+MAX_PNG_TEXT_TOTAL = 16 * 1024 * 1024
+IMAGE_DATA = frozenset({b"IDAT", b"fdAT"})
+TEXT = frozenset({b"tEXt", b"zTXt", b"iTXt"})
 
 
 def read_png(fileobj: IO[bytes], frame_stop: int, header_only: bool, pixel_stop: int) -> Structure:
@@ -27,7 +34,10 @@ def read_png(fileobj: IO[bytes], frame_stop: int, header_only: bool, pixel_stop:
     rows: _RowCounter | None = None
     frame_size: tuple[int, int] = (0, 0)
     ended = False
-    for start, kind, data in _png_chunks(fileobj):
+    text_total = 0
+    # A render (``header_only``) walks past the image data without reading it: a text chunk after
+    # it is read by Pillow too (when the pixels are done), and must be dropped for it as well.
+    for start, kind, data in _png_chunks(fileobj, skip=IMAGE_DATA if header_only else frozenset()):
         if kind == b"IHDR":
             header = _PngHeader.parse(data)
             frame_size = (header.width, header.height)
@@ -42,14 +52,22 @@ def read_png(fileobj: IO[bytes], frame_stop: int, header_only: bool, pixel_stop:
             frame = _fctl_frame(data, header)
             largest = frame if largest is None or frame.pixels > largest.pixels else largest
             frame_size = (frame.width, frame.height)
-            if fctls > frame_stop:
+            if fctls > frame_stop and not header_only:
                 break  # enough to refuse: the rest is never read
         elif kind == b"iCCP" and not _png_profile_usable(data):
             omit.append((start, start + 12 + len(data)))
             notes.append("unusable ICC profile (read as sRGB)")
-        elif kind in (b"IDAT", b"fdAT"):
+        elif kind in TEXT:
+            size = _png_text_size(kind, data)
+            if size is None or size > MAX_PNG_PROFILE_BYTES or text_total + size > MAX_PNG_TEXT_TOTAL:
+                omit.append((start, start + 12 + len(data)))
+                if "oversized text (not read)" not in notes:
+                    notes.append("oversized text (not read)")
+            else:
+                text_total += size
+        elif kind in IMAGE_DATA:
             if header_only:
-                break
+                continue
             if pixel_stop and frame_size[0] * frame_size[1] > pixel_stop:
                 continue
             rows = rows or _RowCounter(header, frame_size)
@@ -66,13 +84,21 @@ def read_png(fileobj: IO[bytes], frame_stop: int, header_only: bool, pixel_stop:
     return Structure("PNG", canvas, frames, largest, tuple(omit), None, tuple(notes))
 
 
-def _png_chunks(fileobj: IO[bytes]) -> Iterator[tuple[int, bytes, bytes]]:
+def _png_chunks(
+    fileobj: IO[bytes], skip: frozenset[bytes] = frozenset()
+) -> Iterator[tuple[int, bytes, bytes]]:
+    """(offset, kind, data) of each chunk, its checksum checked; a chunk of a kind in ``skip`` is
+    sought past, unread and unchecked, with empty data."""
     while True:
         start = fileobj.tell()
         head = fileobj.read(8)
         if not head:
             raise StructureError("The PNG ends before its IEND chunk.")
         length, kind = struct.unpack(">I4s", _pad(head, 8))
+        if kind in skip:
+            fileobj.seek(length + 4, io.SEEK_CUR)
+            yield start, kind, b""
+            continue
         data = read_exact(fileobj, length)
         (crc,) = struct.unpack(">I", read_exact(fileobj, 4))
         if zlib.crc32(kind + data) != crc:
@@ -154,6 +180,31 @@ def _fctl_frame(data: bytes, header: _PngHeader) -> Frame:
     if width == 0 or height == 0 or left + width > header.width or top + height > header.height:
         raise StructureError("An APNG frame lies outside the image.")
     return Frame(left, top, width, height)
+
+
+def _png_text_size(kind: bytes, data: bytes) -> int | None:
+    """The text's size as Pillow would hold it (inflated), at most MAX_PNG_PROFILE_BYTES + 1;
+    None when Pillow would refuse the chunk (an unknown compression method)."""
+    _, _, rest = data.partition(b"\x00")
+    if kind == b"tEXt":
+        return len(rest)
+    if kind == b"zTXt":
+        if rest[:1] not in (b"", b"\x00"):
+            return None
+        return _inflated_size(rest[1:])
+    compressed, method = rest[:1] == b"\x01", rest[1:2]  # iTXt: flag, method, language, key, text
+    text = rest[2:].split(b"\x00", 2)[-1]
+    return _inflated_size(text) if compressed and method == b"\x00" else len(text)
+
+
+def _inflated_size(data: bytes) -> int:
+    """Bytes ``data`` inflates to, counted up to MAX_PNG_PROFILE_BYTES + 1 (damaged: what came
+    out before the damage, as Pillow keeps nothing of such a chunk and goes on)."""
+    inflater = zlib.decompressobj()
+    try:
+        return len(inflater.decompress(data, MAX_PNG_PROFILE_BYTES + 1))
+    except zlib.error:
+        return 0
 
 
 def _png_profile_usable(data: bytes) -> bool:

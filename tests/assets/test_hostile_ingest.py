@@ -10,6 +10,7 @@ import os
 import shutil
 import struct
 import subprocess
+import zlib
 from collections.abc import Callable
 
 import pytest
@@ -59,6 +60,14 @@ ACCEPTED: list[tuple[str, Maker, str, tuple[int, int], int]] = [
     ("jpeg-icc-without-sequence", lambda: images.insert_segment(images.jpeg(), 0xE2, b"ICC_PROFILE\x00"),
      "JPEG", (120, 80), 1),
     ("png-icc-1.5mb", lambda: images.png_with_icc(os.urandom(1_500_000)), "PNG", (64, 48), 1),
+    # Text Pillow would refuse the whole image for is dropped instead: it is metadata.
+    ("png-ztxt-2mb", lambda: images.png_with_text(images.ztxt(2 * 2**20)), "PNG", (64, 48), 1),
+    ("png-ztxt-200mb-after-the-data", lambda: images.png_with_text(images.ztxt(200 * 2**20), after_data=True),
+     "PNG", (64, 48), 1),
+    ("png-ztxt-unknown-method", lambda: images.png_with_text(images.ztxt(10, method=7)), "PNG", (64, 48), 1),
+    ("png-itxt-compressed-2mb", lambda: images.png_with_text(
+        (b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + zlib.compress(b"<x/>" * 2**19, 9))), "PNG", (64, 48), 1),
+    ("png-80-ztxt-of-1mb", lambda: images.png_with_text(*[images.ztxt(2**20 - 64)] * 80), "PNG", (64, 48), 1),
     ("orientation-rational-6", lambda: images.rational_orientation_jpeg(6, (120, 80)), "JPEG", (120, 80), 1),
     ("png-rgb-trns", lambda: images.trns_png(2), "PNG", (64, 48), 1),
     ("png-grey-trns", lambda: images.trns_png(0), "PNG", (64, 48), 1),
@@ -193,6 +202,8 @@ PATH_CASES: list[tuple[str, Maker, str | tuple[int, int]]] = [
     ("jpeg-1x1", lambda: _jpeg_of((1, 1)), (1, 1)),
     ("mpo", lambda: images.mpo((64, 48)), (64, 48)),
     ("png-icc-1.5mb", lambda: images.png_with_icc(os.urandom(1_500_000)), (64, 48)),
+    ("png-ztxt-200mb-after-the-data", lambda: images.png_with_text(images.ztxt(200 * 2**20), after_data=True),
+     (64, 48)),
     ("orientation-rational", lambda: images.rational_orientation_jpeg(6, (120, 80)), (120, 80)),
     ("jpeg-12-bit", lambda: images.with_sof(images.jpeg(), 0xC1, precision=12), "unsupported_format"),
     ("gif-giant-frame", lambda: images.gif_with_frames((1, 1), [(0, 0, 1, 1), (0, 0, 12000, 12000)]), "too_many_pixels"),

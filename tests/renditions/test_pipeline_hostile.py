@@ -133,6 +133,15 @@ def test_an_unusable_icc_profile_is_read_as_srgb(maker: Callable[[], bytes]) -> 
     assert near(image.getpixel((55, 35)), BLUE)
 
 
+@pytest.mark.parametrize("after_data", [False, True], ids=["before-the-data", "after-the-data"])
+def test_text_pillow_would_refuse_is_dropped_not_the_render(after_data: bool) -> None:
+    # given a PNG whose text chunk inflates to 200 MB, before or after its pixels
+    data = images.png_with_text(images.ztxt(200 * 2**20), after_data=after_data)
+    # when it is rendered, then the pixels come out (Pillow alone refuses the file)
+    result = render(io.BytesIO(data), Spec.parse("width-60|format-png"), formats=["PNG"])
+    assert near(out(result.data).convert("RGB").getpixel((3, 3)), RED)
+
+
 def test_orientation_of_the_wrong_type_is_ignored_as_browsers_do() -> None:
     # given orientation 6 stored as RATIONAL 6/1 (browsers show it unrotated)
     source = images.rational_orientation_jpeg(6, (120, 80))
