@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -27,6 +27,7 @@ from assets.filenames import safe_display_name
 from assets.models import Asset, Collection, Tag
 from assets.validators import Inspection, Limits, inspect_upload
 from dam.errors import Overloaded
+from dam.slots import DecodeSlots
 from dam.storage import originals_storage
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,21 @@ def limits_from_settings() -> Limits:
         max_frames=settings.DAM_MAX_FRAMES,
         allowed_formats=frozenset(f.upper() for f in settings.DAM_ALLOWED_FORMATS),
         sandbox=settings.DAM_DECODE_SANDBOX,
+        decode_gate=decode_gate,
     )
+
+
+# A decode that holds more than this takes one of the process's slots for heavy decodes (shared
+# with renders, ``dam.slots``): a 16 MP RGBA frame. A photo (a JPEG validated at 1/8 scale) never
+# waits; a handful of 100 MP PNGs sent at once wait their turn instead of holding gigabytes.
+HEAVY_DECODE_BYTES = 64 * 1024 * 1024
+
+
+def decode_gate(held: int) -> AbstractContextManager[object]:
+    if held <= HEAVY_DECODE_BYTES:
+        return nullcontext()
+    return DecodeSlots.held(settings.DAM_RENDER_WAIT_SECONDS,
+                            "Every slot for large images is busy; try the upload again shortly.")  # fmt: skip
 
 
 @dataclass

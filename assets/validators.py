@@ -9,6 +9,8 @@ paths that are not known safe in-process (truncated and damaged files fail here,
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import IO
 
@@ -52,6 +54,9 @@ class Limits:
     max_frames: int
     allowed_formats: frozenset[str]
     sandbox: str = SandboxMode.RARE
+    # Around the full decode, given the bytes of pixels it will hold: a process's bound on heavy
+    # decodes at once (``dam.slots``), which may refuse with ``Overloaded``. None: no bound.
+    decode_gate: Callable[[int], AbstractContextManager[object]] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,10 +163,12 @@ def _inspect_image(
         _check_pixels(image.width, image.height, limits)
         frames = layout.frames or _heif_frames(image, limits)
         facts = read_facts(image, frame_count=frames)
-    if _sandboxed(layout, limits):
-        decoded = _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
-    else:
-        decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout), jpeg=layout.jpeg)
+    gate = limits.decode_gate or (lambda _: nullcontext())
+    with gate(decode_bytes(image.width, image.height, layout)):
+        if _sandboxed(layout, limits):
+            decoded = _decode_in_sandbox(fileobj, fmt, frames, layout, limits)
+        else:
+            decoded = decode_fully(fileobj, fmt, frames, scaled=_scalable(layout), jpeg=layout.jpeg)
     _raise_refusal(decoded[0])
     return facts, decoded[1]
 
@@ -198,6 +205,17 @@ def _heif_frames(image: Image.Image, limits: Limits) -> int:
     if sum(w * h for w, h in sizes) > limits.max_total_pixels:
         _check_total(len(sizes), max(sizes, key=lambda s: s[0] * s[1]), limits)
     return len(sizes)
+
+
+def decode_bytes(width: int, height: int, layout: structure.Structure) -> int:
+    """About what the validation decode of one frame holds: 4 bytes a pixel (the widest mode it
+    meets); a JPEG decoded at 1/8 scale 1/64 of that, but a progressive one keeps its coefficients
+    at full size (2 bytes for each of 3 samples a pixel), scaled or not."""
+    pixels = width * height
+    held = pixels * 4 // (64 if _scalable(layout) else 1)
+    if layout.jpeg is not None and layout.jpeg.name == "progressive":
+        held += pixels * 6
+    return held
 
 
 def _scalable(layout: structure.Structure) -> bool:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from assets.exceptions import SourceMissing
 from assets.models import Asset, effective_focal_point
 from dam.prepared import execute_prepared
+from dam.slots import DecodeSlots
 from dam.storage import originals_storage, renditions_storage
 from renditions import generators, metrics, pipeline, signing
 from renditions.exceptions import Overloaded, RenderFailed
@@ -557,30 +558,9 @@ ROW_FIELDS = ("id", "asset", "spec", "key", "spec_name", "spec_string", "storage
               "format", "content_type", "byte_size", "frames", "render_ms", "created_at")  # fmt: skip
 
 
-class RenderSlots:
-    """At most DAM_RENDER_SLOTS renders in flight in this process (back-pressure)."""
-
-    _lock = threading.Lock()
-    _semaphore: threading.BoundedSemaphore | None = None
-    _size = 0
-
-    @classmethod
-    def semaphore(cls) -> threading.BoundedSemaphore:
-        with cls._lock:
-            if cls._semaphore is None or cls._size != settings.DAM_RENDER_SLOTS:
-                cls._size = settings.DAM_RENDER_SLOTS
-                cls._semaphore = threading.BoundedSemaphore(cls._size)
-            return cls._semaphore
-
-
 def _generate_in_slot(target: Target, deadline: float) -> Rendition:
-    slots = RenderSlots.semaphore()
-    if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-        raise Overloaded("Every render slot is busy; try again shortly.")
-    try:
+    with DecodeSlots.held(deadline - time.monotonic(), "Every render slot is busy; try again shortly."):
         return generate(target)
-    finally:
-        slots.release()
 
 
 def generate(target: Target) -> Rendition:

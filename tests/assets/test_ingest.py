@@ -249,3 +249,30 @@ def test_a_partial_row_loads_each_field_into_its_own_attribute(filesystem_storag
     expected.pop("search_document")
     assert {name: getattr(asset, name) for name in expected} == expected
     assert asset._loaded_expiry == date(2030, 1, 2)  # the rights-expiry bookkeeping saw the row
+
+
+def test_a_large_decode_waits_for_a_slot_and_a_photo_does_not(api, storage: StorageProbe, settings) -> None:
+    from dam.slots import DecodeSlots
+
+    # given every slot for heavy decodes taken (a render of a huge image, say), and two uploads:
+    # a small PNG that decodes to 80 MB, and an ordinary photo
+    settings.DAM_RENDER_SLOTS, settings.DAM_RENDER_WAIT_SECONDS = 1, 0.2
+    heavy = images.png((5000, 4000), mode="RGBA")
+    assert len(heavy) < 2_000_000
+    slots = DecodeSlots.semaphore()
+    assert slots.acquire(timeout=1)
+    try:
+        # when both are sent while the slot is held
+        refused = api.post("/api/v1/assets/", {"file": io.BytesIO(heavy)}, format="multipart")
+        photo = api.post("/api/v1/assets/", {"file": io.BytesIO(images.jpeg((4000, 3000)))}, format="multipart")
+    finally:
+        slots.release()
+    # then the large one is told to come back (503 overloaded, Retry-After), nothing stored;
+    # the photo (validated at 1/8 scale) went through
+    assert refused.status_code == 503 and refused.json()["code"] == "overloaded", refused.content
+    assert int(refused["Retry-After"]) >= 1
+    assert photo.status_code == 201
+    assert Asset.objects.count() == 1 and len([n for n in storage.names() if n.startswith("originals/")]) == 1
+    # and once the slot is free, the same upload is accepted
+    again = api.post("/api/v1/assets/", {"file": io.BytesIO(heavy)}, format="multipart")
+    assert again.status_code == 201, again.content

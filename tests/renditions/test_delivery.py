@@ -16,6 +16,7 @@ from PIL import Image
 
 from assets.ingest import ingest
 from assets.models import Asset
+from dam.slots import DecodeSlots
 from dam.storage_config import s3_storages
 from renditions import services
 from renditions.models import Rendition, RenditionSpec
@@ -232,7 +233,7 @@ def test_no_free_render_slot_is_503_with_retry_after(
     # given every render slot in this process is taken
     settings.DAM_RENDER_SLOTS = 1
     settings.DAM_RENDER_WAIT_SECONDS = 0.2
-    slots = services.RenderSlots.semaphore()
+    slots = DecodeSlots.semaphore()
     assert slots.acquire(timeout=1)
     try:
         response = client.get(services.named_url(asset, thumb))
