@@ -236,6 +236,7 @@ class HitCache:
     max_entries = 50_000
     # The whole answer of a hit (a ``Lookup`` holding its ``Stored``), so that a hit builds nothing.
     _entries: OrderedDict[tuple[object, ...], tuple[float, Lookup]] = OrderedDict()
+    _by_name: dict[str, set[tuple[object, ...]]] = {}  # storage name → the keys whose hit it is
     _lock = threading.Lock()
 
     @classmethod
@@ -249,29 +250,38 @@ class HitCache:
     @classmethod
     def put(cls, key: tuple[object, ...], value: Lookup) -> None:
         ttl = settings.DAM_HIT_CACHE_SECONDS
-        if ttl <= 0:
+        if ttl <= 0 or value.hit is None:
             return
         with cls._lock:
+            if (old := cls._entries.get(key)) is not None:
+                cls._unindex(key, old[1])
             cls._entries[key] = (time.monotonic() + ttl, value)
+            cls._by_name.setdefault(value.hit.storage_name, set()).add(key)
             if len(cls._entries) > cls.max_entries:
-                cls._entries.popitem(last=False)
+                evicted, (_, found) = cls._entries.popitem(last=False)
+                cls._unindex(evicted, found)
+
+    @classmethod
+    def _unindex(cls, key: tuple[object, ...], found: Lookup) -> None:
+        if found.hit is not None and (keys := cls._by_name.get(found.hit.storage_name)) is not None:
+            keys.discard(key)
+            if not keys:
+                del cls._by_name[found.hit.storage_name]
 
     @classmethod
     def clear(cls) -> None:
         with cls._lock:
             cls._entries.clear()
+            cls._by_name.clear()
 
     @classmethod
     def forget(cls, storage_name: str) -> None:
         """Drop what this process remembers about a file storage no longer has (a replaced
-        original's renditions): its URL must reach the database again, and be redirected."""
+        original's renditions, a deleted row): its URL must reach the database again. Called for
+        every rendition row deleted (``renditions.signals``), so it costs a dict lookup."""
         with cls._lock:
-            for key in [
-                k
-                for k, (_, found) in cls._entries.items()
-                if found.hit and found.hit.storage_name == storage_name
-            ]:
-                del cls._entries[key]
+            for key in cls._by_name.pop(storage_name, ()):
+                cls._entries.pop(key, None)
 
 
 # What a render needs of the asset (``Target``, the fetch, the row): read by the delivery's one

@@ -15,6 +15,7 @@ from assets.signals import delete_file_on_commit
 from dam.storage import renditions_storage
 from dam.unavailable import is_unavailable
 from renditions.models import Rendition, RenditionSpec
+from renditions.services import HitCache
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,9 @@ logger = logging.getLogger(__name__)
 @receiver(post_delete, sender=Rendition, dispatch_uid="renditions.delete_file")
 def _delete_rendition_file(sender: type[Rendition], instance: Rendition, **kwargs: Any) -> None:
     delete_file_on_commit(renditions_storage, instance.storage_name)
+    # This process's memo of hits forgets it at once: its URLs (an old key, after a replaced
+    # original) reach the database again and are redirected, rather than served a deleted file.
+    HitCache.forget(instance.storage_name)
 
 
 def eager_specs() -> QuerySet[RenditionSpec]:

@@ -74,9 +74,13 @@ def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filena
         if not NAME.fullmatch(name):  # before any query: PostgreSQL refuses a NUL in a string
             raise UnknownSpec("There is no rendition by that name.")
         found = services.lookup(asset_id, filename, name=name, lock=True)
-        try:
+        if found.hit and (served := _serve(request, found.hit, vary_accept=False)):
+            return served
+        if found.hit:  # its file is gone, and forgotten: what the database says now
+            found = services.lookup(asset_id, filename, name=name, lock=True)
             if found.hit:
-                return _serve(request, found.hit, vary_accept=False)
+                return _serve(request, found.hit, vary_accept=False) or _again(request)
+        try:
             asset, named = _asset(found), found.named
             if named is None:
                 raise UnknownSpec(f"There is no rendition named “{name}”.")
@@ -89,7 +93,8 @@ def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filena
             row = services.get_or_generate(target, held=found.held)
         finally:
             services.release_unused(found)
-        response = _serve(request, services.Stored.of(row), vary_accept=services.parsed(named).is_auto_format)
+        vary = services.parsed(named).is_auto_format
+        response = _serve(request, services.Stored.of(row), vary_accept=vary) or _again(request)
         return _timed(response, row, started)
     except DamError as exc:
         return error_response(exc)
@@ -104,10 +109,15 @@ def adhoc_rendition(
         expires = signing.verify(settings.DAM_URL_SIGNING_KEYS, token, str(asset_id), spec, now=time.time())
         parsed = Spec.parse_canonical(spec, spec_limits())
         _parse_filename(filename)
-        found = services.lookup(asset_id, filename, spec=spec, lock=not parsed.is_auto_format)
+        lock = not parsed.is_auto_format
+        found = services.lookup(asset_id, filename, spec=spec, lock=lock)
+        if lock and found.hit:
+            if served := _serve(request, found.hit, vary_accept=False, expires=expires):
+                return served
+            found = services.lookup(asset_id, filename, spec=spec, lock=lock)  # its file is gone
+            if found.hit:
+                return _serve(request, found.hit, vary_accept=False, expires=expires) or _again(request)
         try:
-            if not parsed.is_auto_format and found.hit:
-                return _serve(request, found.hit, vary_accept=False, expires=expires)
             asset = _asset(found)
             current = services.adhoc_url(asset, parsed, expires=expires)
             if not current.endswith(f"/{filename}"):
@@ -116,10 +126,8 @@ def adhoc_rendition(
             row = services.get_or_generate(target, held=found.held)
         finally:
             services.release_unused(found)
-        stored = services.Stored.of(row)
-        return _timed(
-            _serve(request, stored, vary_accept=parsed.is_auto_format, expires=expires), row, started
-        )
+        served = _serve(request, services.Stored.of(row), vary_accept=parsed.is_auto_format, expires=expires)
+        return _timed(served or _again(request), row, started)
     except DamError as exc:
         return error_response(exc)
 
@@ -151,8 +159,9 @@ def _asset(found: services.Lookup) -> Asset:
 
 def _serve(
     request: HttpRequest, rendition: services.Stored, *, vary_accept: bool, expires: int | None = None
-) -> HttpResponseBase:
-    """``expires``: the signed URL's expiry, if it has one; no cache keeps the answer past it."""
+) -> HttpResponseBase | None:
+    """``expires``: the signed URL's expiry, if it has one; no cache keeps the answer past it.
+    None: streaming found the file gone (``_stream``); the caller asks the database again."""
     etag = f'"{rendition.key}"'
     # META, not ``request.headers``: that builds a dict of every header, on the hottest path.
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
@@ -173,9 +182,10 @@ def _serve(
         response = HttpResponse(content_type=rendition.content_type)
         response["Content-Length"] = str(rendition.byte_size)
     else:
-        response = _stream(request, rendition)
-        if response.status_code != 200:
-            return response
+        streamed = _stream(rendition)
+        if streamed is None:
+            return None
+        response = streamed
     response["ETag"] = etag
     response["Cache-Control"] = _lasting(IMMUTABLE, left)
     _finish(response, vary_accept)
@@ -192,20 +202,28 @@ def _lasting(cache_control: str, left: int | None) -> str:
     return f"{scope}, max-age={min(left, int(age.split(',')[0]))}"
 
 
-def _stream(request: HttpRequest, rendition: services.Stored) -> HttpResponseBase:
+def _stream(rendition: services.Stored) -> FileResponse | None:
+    """The file's bytes; None when storage has no such file (then nothing remembers it)."""
     try:
         handle = renditions_storage().open(rendition.storage_name, "rb")
     except FileNotFoundError:
-        # The row says it exists but storage lost it: forget the row, and send the client back
-        # to the same URL, whose miss path makes it again.
-        logger.warning("rendition %s missing from storage; regenerating", rendition.storage_name)
-        for row in Rendition.objects.filter(storage_name=rendition.storage_name):
-            row.delete()
         services.HitCache.forget(rendition.storage_name)
-        return _redirect(request.get_full_path(), "no-store")
+        # A row that still names it: storage lost the file (the row goes, the miss path makes it
+        # again). No row: a replaced original's rendition this process remembered; nothing lost.
+        lost = list(Rendition.objects.filter(storage_name=rendition.storage_name))
+        if lost:
+            logger.warning("rendition %s missing from storage; regenerating", rendition.storage_name)
+        for row in lost:
+            row.delete()
+        return None
     response = FileResponse(handle, content_type=rendition.content_type)
     response["Content-Length"] = str(rendition.byte_size)
     return response
+
+
+def _again(request: HttpRequest) -> HttpResponse:
+    """The same URL once more, uncached: its file went while this request was answering it."""
+    return _redirect(request.get_full_path(), "no-store")
 
 
 class PublicUrls(SettingsMemo):

@@ -264,7 +264,9 @@ def test_a_large_decode_waits_for_a_slot_and_a_photo_does_not(api, storage: Stor
     try:
         # when both are sent while the slot is held
         refused = api.post("/api/v1/assets/", {"file": io.BytesIO(heavy)}, format="multipart")
-        photo = api.post("/api/v1/assets/", {"file": io.BytesIO(images.jpeg((4000, 3000)))}, format="multipart")
+        photo = api.post(
+            "/api/v1/assets/", {"file": io.BytesIO(images.jpeg((4000, 3000)))}, format="multipart"
+        )
     finally:
         slots.release()
     # then the large one is told to come back (503 overloaded, Retry-After), nothing stored;

@@ -245,16 +245,63 @@ def test_no_free_render_slot_is_503_with_retry_after(
 
 
 def test_a_lost_rendition_file_is_made_again(
-    client: Client, asset: Asset, thumb: RenditionSpec, settings
+    client: Client, asset: Asset, thumb: RenditionSpec, settings, caplog
 ) -> None:
     settings.DAM_DELIVERY = "proxy"
     url = services.named_url(asset, thumb)
     client.get(url)
     row = Rendition.objects.get()
     services.renditions_storage().delete(row.storage_name)
-    response = client.get(url, follow=True)
+    with caplog.at_level("WARNING", logger="renditions.views"):
+        response = client.get(url)
+    # then it is made again in the same request, and the loss is logged
     assert response.status_code == 200
     assert Rendition.objects.count() == 1
+    assert "missing from storage" in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["proxy", "redirect"])
+def test_a_remembered_hit_of_a_replaced_original_is_redirected_to_the_new_url(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings, caplog, mode: str
+) -> None:
+    from assets.replace import replace_file
+
+    # given the hit memo on, and a rendition this process has served (and remembers)
+    settings.DAM_HIT_CACHE_SECONDS, settings.DAM_DELIVERY = 60, mode
+    old = services.named_url(asset, thumb)
+    client.get(old)
+    client.get(old)
+    # when the original is replaced (its renditions deleted, files and rows)
+    replace_file(asset.pk, io.BytesIO(images.jpeg((90, 60))), filename="new.jpg")
+    asset.refresh_from_db()
+    with caplog.at_level("WARNING", logger="renditions.views"):
+        response = client.get(old)
+    # then the old URL is redirected to the new one at once, not served a deleted file
+    assert response.status_code == 302
+    assert response["Location"] == services.named_url(asset, thumb) != old
+    assert "missing from storage" not in caplog.text
+
+
+def test_a_hit_remembered_by_another_process_is_not_taken_for_lost_storage(
+    client: Client, asset: Asset, thumb: RenditionSpec, settings, caplog
+) -> None:
+    # given a rendition this process remembers, whose original another process replaced: the
+    # row and the file are gone, this process's memo was not told (no signal reaches it)
+    settings.DAM_HIT_CACHE_SECONDS, settings.DAM_DELIVERY = 60, "proxy"
+    old = services.named_url(asset, thumb)
+    client.get(old)
+    client.get(old)
+    row = Rendition.objects.get()
+    Rendition.objects.filter(pk=row.pk)._raw_delete(Rendition.objects.db)  # as another process
+    services.renditions_storage().delete(row.storage_name)
+    Asset.objects.filter(pk=asset.pk).update(sha256="0" * 64)
+    asset.refresh_from_db()
+    # when the old URL comes again
+    with caplog.at_level("WARNING", logger="renditions.views"):
+        response = client.get(old)
+    # then it is redirected to the current URL, with no false alarm about lost storage
+    assert response.status_code == 302 and response["Location"] == services.named_url(asset, thumb)
+    assert "missing from storage" not in caplog.text
 
 
 def test_concurrent_threads_render_once(asset: Asset, thumb: RenditionSpec, settings, caplog) -> None:
