@@ -22,10 +22,15 @@ COLLECTION_REF = {
 }
 
 
+@extend_schema_field({"type": "integer"})
+class CollectionIdFilter(filters.ModelChoiceFilter):
+    """A collection by its id (an integer, as ``collection.id`` in an asset)."""
+
+
 class CollectionFilterSet(filters.FilterSet):
     """Mixed into the asset list's FilterSet (api/filters.py)."""
 
-    collection = filters.ModelChoiceFilter(
+    collection = CollectionIdFilter(
         queryset=Collection.objects.all(), method="filter_collection",
         help_text="Assets in this collection (its id; see /collections/).",
     )  # fmt: skip

@@ -17,6 +17,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -68,6 +70,7 @@ class StrictBooleanField(forms.Field):
         return self.VALUES[folded]
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(filters.Filter):
     field_class = StrictBooleanField
 
@@ -144,6 +147,9 @@ class AssetFilter(CollectionFilterSet):
                                               help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")  # fmt: skip
     updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                               help_text="ISO 8601 date-time: what changed since a sync.")  # fmt: skip
+    include_descendants = StrictBooleanFilter(  # CollectionFilterSet's, strict: ``maybe`` is an error
+        method="keep", help_text="true: with `collection`, also the assets of every collection below it."
+    )
     used = StrictBooleanFilter(method="filter_used",
                                help_text="true: assets the consuming app uses somewhere (see usages); false: nowhere.")  # fmt: skip
     rights = CaseInsensitiveChoiceFilter(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
@@ -118,6 +119,17 @@ class RightsSerializer(serializers.Serializer):
             return super().run_validation(data)
         except serializers.ValidationError as exc:
             raise serializers.ValidationError(_recoded(exc.detail, "invalid_rights")) from exc
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = [name for name, field in self.fields.items() if not field.read_only]
+            if unknown := sorted(set(data) - set(writable)):
+                known = ", ".join(writable)
+                kind = {name: "Read-only" if name in self.fields else "Unknown member" for name in unknown}
+                raise serializers.ValidationError(
+                    {name: [f"{kind[name]}; writable: {known}."] for name in unknown}
+                )
+        return super().to_internal_value(data)
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -290,6 +302,27 @@ class AssetUpdateSerializer(serializers.Serializer):
         queryset=Collection.objects.all(), required=False, help_text="A collection's id (GET /collections/)"
     )
     rights = RightsSerializer(required=False, help_text="Only the keys sent change")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A name that is not a field here is refused, never ignored: a misspelt ``alt_txt`` must
+        not look saved. A read-only field of the asset (``width``, ``id``…) says so."""
+        if unknown := unknown_names(self.initial_data, self.fields):
+            writable = ", ".join(name for name in self.fields if name != "file")
+            raise serializers.ValidationError({name: [
+                f"{'Read-only' if name in AssetSerializer.Meta.fields else 'Unknown field'}; writable: {writable}."
+            ] for name in unknown})  # fmt: skip
+        return attrs
+
+
+def unknown_names(data: Any, fields: Any) -> list[str]:
+    """The names in a request body (JSON, or a form's ``tags[]``, ``rights[licence]`` and
+    ``rights.licence`` spellings) that are none of ``fields``."""
+    names = data.keys() if hasattr(data, "keys") else ()
+    bases = {re.split(r"[\[.]", name, maxsplit=1)[0] for name in names}
+    return sorted(bases - set(fields) - FORM_EXTRAS)
+
+
+FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})  # the browsable API's form posts it
 
 
 class AssetCreateSerializer(AssetUpdateSerializer):

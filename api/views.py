@@ -176,11 +176,14 @@ class AssetViewSet(
 
     @extend_schema(responses={200: s.AssetSerializer, 404: PROBLEM})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One asset, with its rendition URLs; a weak ETag (`If-None-Match` → 304)."""
         return Response(self._serialize([self.get_object()])[0])
 
     @extend_schema(request={"multipart/form-data": s.AssetCreateSerializer}, parameters=[IDEMPOTENCY_KEY],
                    responses={201: s.AssetCreatedSerializer, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM})  # fmt: skip
     def create(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Upload an image (multipart `file`, with optional fields): validated by its content, then
+        stored as a new asset; 201 with the asset and its near-duplicates (`similar`)."""
         return self.idempotent(request, lambda: self._create(request))
 
     def _create(self, request: Request) -> Response:
@@ -195,6 +198,7 @@ class AssetViewSet(
         request=s.AssetUpdateSerializer, responses={200: s.AssetSerializer, 400: PROBLEM, 404: PROBLEM}
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change an asset's fields: only the fields sent change; an unknown field is `400 invalid`."""
         asset = self.get_object()
         form = s.AssetUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)

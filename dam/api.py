@@ -120,22 +120,23 @@ API_PREFIX = "/api/"
 
 
 def error(status_code: int, code: str, detail: str) -> JsonResponse:
-    """A problem+json answer made outside DRF (Django's own error handlers; see dam/error_pages.py)."""
-    response = JsonResponse(problem(status_code, code, detail), status=status_code, content_type=PROBLEM)
+    """A problem+json answer made outside DRF (Django's own error handlers; see dam/error_pages.py),
+    written as DRF writes its own (compact)."""
+    response = JsonResponse(problem(status_code, code, detail), status=status_code, content_type=PROBLEM,
+                            json_dumps_params={"separators": (",", ":")})  # fmt: skip
     response["Cache-Control"] = "no-store"
     return response
 
 
 def not_found(request: HttpRequest) -> JsonResponse:
     """Django's 404 under /api/ (a URL no view matched); see dam/error_pages.py."""
-    return JsonResponse(problem(404, "not_found", "No such endpoint."), status=404, content_type=PROBLEM)
+    return error(404, "not_found", "Nothing here: no such endpoint, or an id of the wrong form "
+                 "(an asset's id is a UUID).")  # fmt: skip
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
     """Django's 500 under /api/ (a bug); see dam/error_pages.py."""
-    return JsonResponse(
-        problem(500, "error", "An unexpected error occurred."), status=500, content_type=PROBLEM
-    )
+    return error(500, "error", "An unexpected error occurred.")
 
 
 class NewestFirstCursorPagination(CursorPagination):

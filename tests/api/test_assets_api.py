@@ -208,6 +208,45 @@ def test_create_without_a_file_is_a_validation_error(api: APIClient) -> None:
     assert "file" in body["errors"]
 
 
+@pytest.mark.parametrize(
+    ("body", "fmt", "field", "says"),
+    [
+        ({"titel": "typo"}, "json", "titel", "Unknown field; writable: title, alt_text"),
+        ({"alt_text": "ok", "alt_txt": "typo"}, "json", "alt_txt", "Unknown field"),
+        ({"width": 10}, "json", "width", "Read-only"),
+        ({"titel": "typo"}, "multipart", "titel", "Unknown field"),
+    ],
+)  # fmt: skip
+def test_a_field_that_cannot_be_written_is_refused_not_ignored(api: APIClient, make_asset, body, fmt, field,
+                                                                says) -> None:  # fmt: skip
+    # given an asset
+    asset = make_asset()
+    url = f"/api/v1/assets/{asset.id}/"
+    # when the Rails app sends a misspelt or read-only field (with a good one, sometimes)
+    errors = assert_problem(api.patch(url, body, format=fmt), 400, "invalid")["errors"]
+    # then the request is refused, naming the field, and nothing changed
+    assert list(errors) == [field] and errors[field][0].startswith(says)
+    asset.refresh_from_db()
+    assert (asset.alt_text, asset.width) == ("", 120)
+
+
+def test_an_unknown_rights_member_is_invalid_rights(api: APIClient, make_asset) -> None:
+    asset = make_asset()
+    url = f"/api/v1/assets/{asset.id}/"
+    json_body = assert_problem(
+        api.patch(url, {"rights": {"licnce": "cc_by"}}, format="json"), 400, "invalid_rights"
+    )
+    form_body = assert_problem(
+        api.patch(url, {"rights[licnce]": "cc_by"}, format="multipart"), 400, "invalid_rights"
+    )
+    for body in (json_body, form_body):
+        assert body["errors"]["rights"]["licnce"][0].startswith("Unknown member; writable: licence")
+    # the spellings a Rails form uses still work
+    assert (
+        api.patch(url, {"rights[licence]": "cc_by", "tags[]": ["a"]}, format="multipart").status_code == 200
+    )
+
+
 def test_detail_update_and_delete(api: APIClient, make_asset, storage, settings) -> None:
     settings.DAM_DELIVERY = "proxy"
     asset = make_asset()
@@ -336,6 +375,9 @@ def test_every_problem_with_the_urls_body_is_invalid(
 
 
 def test_errors_are_always_problem_json(api: APIClient) -> None:
+    nowhere = api.get("/api/v1/assets/not-a-uuid/")
+    assert "wrong form" in assert_problem(nowhere, 404, "not_found")["detail"]
+    assert b'","' in nowhere.content and b'", "' not in nowhere.content  # compact, like DRF's own
     assert_problem(api.get("/api/v1/nothing-here/"), 404, "not_found")
     assert_problem(api.get("/api/v1/assets/00000000-0000-4000-8000-000000000000/"), 404, "not_found")
     assert_problem(api.put("/api/v1/assets/", {}, format="json"), 405, "method_not_allowed")

@@ -55,6 +55,8 @@ BAD = [
     ("cursor", cursor_of("p=2026-01-01\x00")),
     ("cursor", cursor_of("o=-5")),
     ("cursor", "%00"),
+    ("include_descendants", "maybe"),
+    ("used", "yes please"),
 ]
 
 

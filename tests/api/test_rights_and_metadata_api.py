@@ -50,9 +50,10 @@ def test_an_api_upload_carries_the_files_metadata(api: APIClient, fmt: str) -> N
         "XF23mmF1.4 R LM WR",
     )
     assert "gps" not in meta
-    # and the fields are read-only
+    # and the fields are read-only: sending one is refused, and says so
     patched = api.patch(f"/api/v1/assets/{body['id']}/", {"taken_at": "2000-01-01T00:00:00Z"}, format="json")
-    assert patched.status_code == 200 and patched.json()["taken_at"] == body["taken_at"]
+    assert patched.status_code == 400 and patched.json()["errors"]["taken_at"][0].startswith("Read-only")
+    assert api.get(f"/api/v1/assets/{body['id']}/").json()["taken_at"] == body["taken_at"]
 
 
 def test_an_asset_never_read_says_null(api: APIClient, make_asset) -> None:
