@@ -338,11 +338,15 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             "" if auto[1] is None else auto[1], mark_safe(" hidden") if auto[0] is None else "",
         )  # fmt: skip
 
-    @admin.display(description="Status")
+    @admin.display(description="Rights status")
     def rights_panel(self, obj: Asset) -> str:
-        return rights_badge(obj, long=True) or "—"
+        if badge := rights_badge(obj, long=True):
+            return badge
+        if obj.rights_status == RightsStatus.VALID:
+            return "Valid"
+        return "Unknown: no licence or expiry date yet"
 
-    @admin.display(description="Status")
+    @admin.display(description="Processing")
     def status_panel(self, obj: Asset) -> str:
         badge = format_html('<span class="status-badge is-{}">{}</span>', obj.status, obj.status)
         if obj.status != Asset.Status.FAILED:

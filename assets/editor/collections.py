@@ -26,6 +26,22 @@ from assets.models import Asset, Collection
 
 
 class CollectionForm(MoveNodeForm):
+    """A collection's name and where it goes, in an editor's words: "Inside" or "Next to" a
+    collection (a new one: inside the library). There is one library: nothing goes beside it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        where, ref = self.fields["treebeard_position"], self.fields["treebeard_ref_node"]
+        if self.instance.pk is not None and self.instance.is_root():
+            where.widget, ref.widget = forms.HiddenInput(), forms.HiddenInput()  # it stays put
+            return
+        where.label, ref.label = "Where", "Collection"
+        where.choices = [("sorted-child", "Inside"), ("sorted-sibling", "Next to")]
+        ref.empty_label = None  # treebeard's "-- root --": one library, nothing beside it
+        ref.required = True
+        if self.instance.pk is None and not self.is_bound:
+            self.initial.setdefault("treebeard_ref_node", Collection.default().pk)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         parent, position = data.get("treebeard_ref_node"), data.get("treebeard_position")

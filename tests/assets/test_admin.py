@@ -108,3 +108,15 @@ def test_the_add_pages_ask_only_what_the_editor_decides(admin_client) -> None:
     # and the direct uploads are not named like the library's "Upload images"
     index = admin_client.get("/admin/").content.decode()
     assert "Direct uploads" in index and ">Uploads<" not in index
+
+
+def test_the_asset_page_names_its_two_statuses_apart(admin_client, storage: StorageProbe) -> None:
+    # given an asset with no rights set yet, then one with a licence
+    asset = ingest(io.BytesIO(images.jpeg()), filename="a.jpg")
+    url = reverse("admin:assets_asset_change", args=[asset.pk])
+    page = admin_client.get(url).content.decode()
+    # then the rights' status and the processing state are told apart, and "unknown" is said
+    assert ">Rights status:<" in page and ">Processing:<" in page and ">Status:<" not in page
+    assert "Unknown: no licence or expiry date yet" in page
+    Asset.objects.filter(pk=asset.pk).update(licence="cc_by")
+    assert ">Valid<" in admin_client.get(url).content.decode()

@@ -187,3 +187,28 @@ def test_a_caller_that_looked_before_the_root_was_committed_gets_that_root(monke
     # then it gets the one that exists, and there is still one root
     assert root.pk == made.pk
     assert Collection.objects.filter(depth=1).count() == 1
+
+
+def test_a_new_collection_goes_inside_the_library_with_the_forms_own_defaults(admin_client, tree) -> None:
+    # given the add form as an editor first sees it
+    page = admin_client.get(ADD).content.decode()
+    # then it asks where in an editor's words, offers no place beside the library, and starts inside it
+    assert ">Where:</label>" in page and ">Collection:</label>" in page
+    assert "-- root --" not in page and ">Inside</option>" in page
+    assert f'<option value="{tree["root"].pk}" selected>' in page
+    # when the editor types a name and saves, leaving the rest as it is
+    response = admin_client.post(ADD, {"name": "Politics", "treebeard_position": "sorted-child",
+                                       "treebeard_ref_node": tree["root"].pk})  # fmt: skip
+    # then the collection is made inside the library
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Collection.objects.get_parent(Collection.objects.get(name="Politics")) == tree["root"]
+
+
+def test_the_library_itself_is_renamed_without_asking_where(admin_client, tree) -> None:
+    url = f"/admin/assets/collection/{tree['root'].pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert ">Where:</label>" not in page
+    response = admin_client.post(url, {"name": "All images", "treebeard_position": "sorted-child",
+                                       "treebeard_ref_node": ""})  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Collection.default().name == "All images"

@@ -64,6 +64,32 @@ def test_a_cards_remembered_url_is_the_one_the_delivery_expects(admin_client, se
     assert resigned == expected() != replaced
 
 
+@pytest.mark.parametrize("view", ["grid", "table"])
+def test_an_empty_page_says_whether_the_library_or_the_search_is_empty(admin_client, view) -> None:
+    from assets.models import Collection
+
+    admin_client.get(LIBRARY, {"view": view})
+    # given an empty library: it says so, and offers an upload
+    assert "No images here yet." in admin_client.get(LIBRARY).content.decode()
+    # given images, and a search or a filter that matches none of them
+    root = Collection.default()
+    features = Collection.objects.add_child(root, create_kwargs={"name": "Features"})
+    travel = Collection.objects.add_child(features, create_kwargs={"name": "Travel"})
+    add("harbour.jpg", collection_id=travel.pk)
+    searched = admin_client.get(LIBRARY, {"q": "zzz"}).content.decode()
+    filtered = admin_client.get(LIBRARY, {"collection": features.pk}).content.decode()
+    # then neither claims the library is empty; each offers a way out
+    for page in (searched, filtered):
+        assert "No images here yet." not in page and "No assets match this search or filter." in page
+        assert f'<a href="{LIBRARY}">Clear the search and filters</a>' in page
+    # and a collection whose images are all below it offers its sub-collections
+    assert "subcollections=1" in filtered and "Include its sub-collections" in filtered
+    assert (
+        "harbour"
+        in admin_client.get(LIBRARY, {"collection": features.pk, "subcollections": "1"}).content.decode()
+    )
+
+
 def test_a_card_shows_status_when_not_ready_with_the_reason_on_hover(admin_client) -> None:
     asset = add("broken.jpg")
     Asset.objects.filter(pk=asset.pk).update(status="failed", failure_reason="corrupt_image: cannot decode")
