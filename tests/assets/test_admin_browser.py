@@ -55,9 +55,15 @@ def test_editor_uploads_many_files_then_sets_the_focal_point(page, live_server, 
     # when the editor uploads both at once from the "Add asset" page
     page.goto(f"{live_server.url}/admin/assets/asset/add/")
     page.set_input_files("input[type=file]", [str(first), str(second)])
+    # then the page says at once what is chosen, before anything is sent
+    assert (
+        page.locator(".upload-chosen").inner_text()
+        == "2 files chosen: harbour.jpg, forest.png. Press Upload to send."
+    )
     page.fill("#id_tags", "news, home")
     page.click("input[name=_upload]")
     page.wait_for_selector(".upload-summary[data-finished=true]")
+    assert page.locator(".upload-chosen").is_hidden()  # sent: the list below has them now
     page.click("text=Go to the library")
     page.wait_for_url(f"{live_server.url}/admin/assets/asset/")
     # then both are listed, with thumbnails that really load (the wait needs both images: a check

@@ -303,11 +303,23 @@
     const uploader = new Uploader(form.closest("#content-main"), config, formFields(form));
     const input = dropZone(form.querySelector(".upload-dropzone"), (files) => uploader.add(files));
     input.accept = [...config.types, ".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".heic", ".heif"].join(",");
+    // What is chosen, said at once: the files wait for Upload (and the fields above it).
+    const chosen = Object.assign(document.createElement("p"), { className: "upload-chosen", hidden: true });
+    chosen.setAttribute("aria-live", "polite");
+    input.closest(".upload-dropzone").appendChild(chosen);
+    const showChosen = () => {
+      const names = Array.from(input.files, (file) => file.name);
+      const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? `, and ${names.length - 5} more` : "");
+      chosen.textContent = names.length ? `${names.length === 1 ? "1 file" : `${names.length} files`} chosen: ${shown}. Press Upload to send.` : "";
+      chosen.hidden = !names.length;
+    };
+    input.addEventListener("change", showChosen);
     form.addEventListener("submit", (event) => {
       if (!input.files.length) return;  // nothing chosen: let the server say so
       event.preventDefault();
       uploader.add(Array.from(input.files));
       input.value = "";
+      showChosen();
     });
   }
 
