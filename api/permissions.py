@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Any
 
 from rest_framework import permissions, throttling
@@ -82,11 +83,18 @@ class PerClientThrottle(throttling.SimpleRateThrottle):
             return True
         previous = int(self.cache.get(f"{key}:{window - 1}") or 0)
         elapsed = (now % self.duration) / self.duration
-        if previous * (1 - elapsed) + count <= self.num_requests:
+        spent = previous * (1 - elapsed) + count
+        if spent <= self.num_requests:
+            # What the answer tells the client (``RateLimit-*`` headers, ApiViewSet): the budget,
+            # what is left of it now, and the seconds until this window's count starts to fade.
+            left = int(self.num_requests - spent)
+            reset = math.ceil(self.duration * (1 - elapsed))
+            request.rate_limit = (self.num_requests, left, reset, self.duration)  # type: ignore[attr-defined]
             return True
         with contextlib.suppress(ValueError):
             self.cache.decr(current_key)
         self._wait = self._seconds_until_allowed(count - 1, previous, elapsed)
+        request.rate_limit = (self.num_requests, 0, math.ceil(self._wait), self.duration)  # type: ignore[attr-defined]
         return False
 
     def _seconds_until_allowed(self, count: int, previous: int, elapsed: float) -> float:

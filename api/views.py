@@ -101,6 +101,17 @@ class ApiViewSet(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         body_limits.refuse_oversized(request._request, file_bytes=settings.DAM_MAX_UPLOAD_BYTES)
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every answer the throttle counted says how much of the budget is left (the IETF draft's
+        ``RateLimit-Limit``/``-Remaining``/``-Reset`` fields, as GitHub's ``X-RateLimit-*`` do),
+        so a client can slow down before it meets a 429."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (counted := getattr(request, "rate_limit", None)) is not None:
+            limit, remaining, reset, window = counted
+            response["RateLimit-Limit"], response["RateLimit-Remaining"] = str(limit), str(remaining)
+            response["RateLimit-Reset"], response["RateLimit-Policy"] = str(reset), f"{limit};w={window}"
+        return response
+
 
 VIEW, ADD, CHANGE, DELETE = (
     "assets.view_asset",

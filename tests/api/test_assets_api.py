@@ -390,11 +390,22 @@ def test_throttling_is_per_key_with_retry_after(api: APIClient, monkeypatch) -> 
 
     cache.clear()
     monkeypatch.setattr(PerClientThrottle, "THROTTLE_RATES", {"client": "2/min"})
-    assert api.get("/api/v1/rendition-specs/").status_code == 200
-    assert api.get("/api/v1/rendition-specs/").status_code == 200
+    first, second = api.get("/api/v1/rendition-specs/"), api.get("/api/v1/rendition-specs/")
+    assert first.status_code == second.status_code == 200
+    # each answer says what is left of the budget, so a client can slow down before a 429
+    assert (first["RateLimit-Limit"], first["RateLimit-Remaining"], second["RateLimit-Remaining"]) == (
+        "2",
+        "1",
+        "0",
+    )
+    assert first["RateLimit-Policy"] == "2;w=60" and 0 < int(first["RateLimit-Reset"]) <= 60
     response = api.get("/api/v1/rendition-specs/")
     assert_problem(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
+    assert (
+        response["RateLimit-Remaining"] == "0"
+        and int(response["RateLimit-Reset"]) >= int(response["Retry-After"]) - 1
+    )
     _, raw = ApiKey.issue("other")
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
