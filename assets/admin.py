@@ -376,6 +376,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         context = dict(extra_context or {})
         if request.method != "POST" and (asset := self.get_object(request, object_id)) is not None:
             context["usage_warning"] = usages.warning([asset.pk])
+            context["explain"] = actions.deletion_explained(Asset.objects.filter(pk=asset.pk))
         return super().delete_view(request, object_id, context)
 
     def _action_urls(self, obj: Asset) -> dict[str, str]:

@@ -197,19 +197,28 @@ def delete_assets(
         modeladmin.delete_queryset(request, queryset)  # files leave storage after the commit
         return f"Deleted {_assets(count)}."
 
+    return confirm(modeladmin, request, queryset, title="Delete assets", apply=apply, button="Yes, delete",
+                   usage_warning=usages.warning(queryset, name_assets=True), explain=deletion_explained(queryset))  # fmt: skip
+
+
+def deletion_explained(queryset: QuerySet[Asset]) -> list[str]:
+    """What deleting these assets removes, in bytes, and what it breaks (the bulk action's page and
+    the asset page's own Delete say the same)."""
     renditions = Rendition.objects.filter(asset__in=queryset).aggregate(n=Count("id"), bytes=Sum("byte_size"))
     versions = AssetVersion.objects.filter(asset__in=queryset).aggregate(
         n=Count("id"), bytes=Sum("byte_size")
     )
     originals = queryset.aggregate(bytes=Sum("byte_size"))["bytes"] or 0
     total = originals + (renditions["bytes"] or 0) + (versions["bytes"] or 0)
-    return confirm(modeladmin, request, queryset, title="Delete assets", apply=apply, button="Yes, delete",
-                   usage_warning=usages.warning(queryset, name_assets=True), explain=[
-        f"The originals ({_size(originals)}), {_count(renditions['n'] or 0, 'rendition file', 'rendition files')} "
-        f"({_size(renditions['bytes'] or 0)}) and {_count(versions['n'] or 0, 'kept earlier version', 'kept earlier versions')} "
+    one = queryset.count() == 1
+    return [
+        f"{'The original' if one else 'The originals'} ({_size(originals)}), "
+        f"{_count(renditions['n'] or 0, 'rendition file', 'rendition files')} ({_size(renditions['bytes'] or 0)}) "
+        f"and {_count(versions['n'] or 0, 'kept earlier version', 'kept earlier versions')} "
         f"({_size(versions['bytes'] or 0)}) leave storage: {_size(total)} in all.",
-        "Their rendition URLs stop working (the consuming app gets an asset.deleted webhook). This cannot be undone.",
-    ])  # fmt: skip
+        f"{'Its' if one else 'Their'} rendition URLs stop working (the consuming app gets an asset.deleted webhook). "
+        "This cannot be undone.",
+    ]
 
 
 def _count(count: int, singular: str, plural: str) -> str:

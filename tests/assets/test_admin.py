@@ -120,3 +120,24 @@ def test_the_asset_page_names_its_two_statuses_apart(admin_client, storage: Stor
     assert "Unknown: no licence or expiry date yet" in page
     Asset.objects.filter(pk=asset.pk).update(licence="cc_by")
     assert ">Valid<" in admin_client.get(url).content.decode()
+
+
+def test_the_delete_page_says_what_leaves_storage_not_which_rows(admin_client, storage: StorageProbe) -> None:
+    # given an asset with tags and a rendition made
+    asset = ingest(io.BytesIO(images.jpeg((400, 300))), filename="a.jpg", fields=AssetFields(tags=["sea"]))
+    from renditions import services
+    from renditions.models import RenditionSpec
+
+    thumb = RenditionSpec.objects.get(name="thumb")
+    services.get_or_generate(services.Target.build(asset, thumb.spec, named=thumb))
+    url = reverse("admin:assets_asset_delete", args=[asset.pk])
+    # when the editor opens its Delete page
+    page = admin_client.get(url).content.decode()
+    # then it says what goes, in bytes, and what breaks; not Django's rows
+    assert f"Delete “{asset}”?" in page
+    assert "The original (" in page and "1 rendition file (" in page and "leave storage" in page
+    assert "Its rendition URLs stop working" in page
+    assert "Asset-tag relationship" not in page and "Asset_tags object" not in page
+    # and confirming deletes it
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Asset.objects.filter(pk=asset.pk).exists()

@@ -56,6 +56,20 @@ def test_replacing_the_file_redirects_the_old_rendition_url(
     # (a browser that showed the old picture keeps it: its bytes never change, the URL is immutable)
     followed = editor.request.get(old_url)
     assert followed.status == 200 and followed.url == live_server.url + services.named_url(asset, thumb)
+    # when the editor presses Restore on the earlier version, it asks first; "Cancel" changes nothing
+    asked: list[str] = []
+    editor.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    editor.locator("#versions button", has_text="Restore").click()
+    editor.wait_for_timeout(500)  # time for a submission to land, were there one
+    asset.refresh_from_db()
+    assert asked and asked[0].startswith("Restore harbour.jpg?") and "every rendition URL changes" in asked[0]
+    assert asset.original_filename == "harbour-retouched.png"
+    # and "OK" restores it
+    editor.once("dialog", lambda dialog: dialog.accept())
+    editor.locator("#versions button", has_text="Restore").click()
+    editor.wait_for_selector(".messagelist .success")
+    asset.refresh_from_db()
+    assert asset.original_filename == "harbour.jpg"
 
 
 def test_make_now_and_the_copy_buttons(editor, live_server, asset) -> None:

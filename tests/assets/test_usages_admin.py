@@ -105,7 +105,7 @@ def test_deleting_a_used_asset_warns_with_the_list_then_deletes_it_with_its_usag
     listed = re.search(r'<ul id="usages-to-break">.*?</ul>', page, re.S)
     assert listed and ">Forest feature</a> <code>article:1</code>" in listed.group(0)
     assert ">Home page</a> <code>page:home</code>" in listed.group(0)
-    assert page.index("usages-to-break") < page.index("Are you sure")
+    assert page.index("usages-to-break") < page.index("leave storage")
     # when confirmed: deleted (editors decide), its usages with it
     response = admin_client.post(url, {"post": "yes"})
     assert response.status_code == 302
@@ -115,7 +115,7 @@ def test_deleting_a_used_asset_warns_with_the_list_then_deletes_it_with_its_usag
 def test_deleting_an_unused_asset_has_no_warning(admin_client) -> None:
     asset = add("a.jpg")
     page = admin_client.get(reverse("admin:assets_asset_delete", args=[asset.pk])).content.decode()
-    assert "Are you sure" in page and "usages-to-break" not in page and "used in" not in page
+    assert "leave storage" in page and "usages-to-break" not in page and "used in" not in page
 
 
 def test_an_editor_who_may_delete_assets_needs_no_permission_on_usages(client) -> None:
@@ -123,7 +123,7 @@ def test_an_editor_who_may_delete_assets_needs_no_permission_on_usages(client) -
     use(asset, "a")
     editor = editor_client(client, ["view_asset", "change_asset", "delete_asset"])
     page = editor.get(reverse("admin:assets_asset_delete", args=[asset.pk])).content.decode()
-    assert "Are you sure" in page and "doesn’t have permission" not in page
+    assert "leave storage" in page and "doesn’t have permission" not in page
 
 
 # --- the bulk delete ------------------------------------------------------------------------------

@@ -96,5 +96,14 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => { focalPicker(); copyButtons(); makeNow(); });
+  /* A button that changes what the consuming app sees asks first (Restore). */
+  function confirmations() {
+    document.querySelectorAll("button[data-confirm]").forEach((button) => {
+      button.addEventListener("click", (event) => {
+        if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { focalPicker(); copyButtons(); makeNow(); confirmations(); });
 })();
