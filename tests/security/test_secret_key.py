@@ -53,3 +53,20 @@ def test_an_empty_key_file_is_an_error_not_an_empty_key(tmp_path: Path) -> None:
     (tmp_path / FILE_NAME).write_text("\n")
     with pytest.raises(RuntimeError, match="empty"):
         embedded_secret_key(tmp_path)
+
+
+def test_a_command_without_the_key_it_needs_says_so_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # given a production-like environment (a database URL) that forgot DAM_SECRET_KEY
+    env = {k: v for k, v in os.environ.items() if k != "DAM_SECRET_KEY"}
+    env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/nowhere", DAM_VAR_DIR=str(tmp_path),
+               DJANGO_SETTINGS_MODULE="dam.settings")  # fmt: skip
+    # when an operator runs a command
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    # then it fails with one line naming the setting, not a traceback
+    assert done.returncode == 1
+    assert done.stderr.strip() == "dam: DAM_SECRET_KEY must be set outside the embedded default"
