@@ -265,3 +265,46 @@ def test_ssim_ranks_a_blurred_picture_below_a_sharp_one() -> None:
     assert images.ssim(picture, picture) == pytest.approx(1.0)
     slightly, badly = (picture.filter(ImageFilter.GaussianBlur(r)) for r in (0.5, 3))
     assert 1.0 > images.ssim(picture, slightly) > images.ssim(picture, badly)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+@pytest.mark.parametrize(
+    ("size", "box"),
+    [((40, 30), (0, 0, 701, 523)), ((33, 50), (17.5, 40.25, 650.0, 500.7)), ((300, 200), (0, 0, 701, 523))],
+)
+def test_a_large_frame_with_alpha_resizes_in_strips_to_pillows_pixels(monkeypatch, mode, size, box) -> None:
+    from renditions import pipeline
+
+    # given a noisy frame with alpha, and the strip threshold lowered so that it counts as large
+    monkeypatch.setattr(pipeline, "STRIPPED_PIXELS", 1000)
+    monkeypatch.setattr(pipeline, "STRIP_ROWS", 37)  # strips that do not divide the height
+    noise = Image.effect_noise((701, 523), 80).convert("L")
+    bands = [noise, noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT), noise.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+             noise.point(lambda v: 255 if v > 140 else v // 2)]  # fmt: skip
+    frame = Image.merge(mode, bands[:3] + bands[3:] if mode == "RGBA" else [bands[0], bands[3]])
+    # when it is resized strip by strip, then the pixels are exactly Pillow's own resize
+    ours = pipeline._resize(frame, size, box)
+    theirs = frame.resize(size, pipeline.RESAMPLE, box=box, reducing_gap=pipeline.REDUCING_GAP)
+    assert ours.mode == mode and ImageChops.difference(ours, theirs).getbbox() is None
+
+
+def test_a_large_png_with_alpha_renders_without_a_second_full_size_copy(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    # given a 25 MP RGBA PNG (100 MB decoded)
+    source = tmp_path / "big.png"
+    Image.linear_gradient("L").resize((5000, 5000)).convert("RGBA").save(source, compress_level=1)
+    script = (
+        "import resource, sys; from PIL import Image; Image.MAX_IMAGE_PIXELS = None\n"
+        "from renditions.pipeline import render; from renditions.specs import Spec\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"render(open({str(source)!r}, 'rb'), Spec.parse('width-400|format-webp'), formats=['PNG'])\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)"
+    )
+    # when it is rendered in a process of its own
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    # then the render's peak is the decoded frame and little more (118 MiB measured; Pillow alone: 200)
+    assert int(done.stdout.strip()) < 130, done.stdout
