@@ -112,7 +112,7 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Superusers only: a key acts on everything the API can do, whatever its issuer may do in
         the admin (a user allowed only to add keys would otherwise hold every other right)."""
-        return bool(request.user.is_superuser)  # type: ignore[union-attr]
+        return bool(request.user.is_superuser)
 
     actions = ["revoke"]
 

@@ -25,7 +25,7 @@ def samples() -> list[Asset]:
 
 
 def may_preview(request: HttpRequest) -> bool:
-    return bool(request.user.has_perm("assets.view_asset"))  # type: ignore[union-attr]
+    return bool(request.user.has_perm("assets.view_asset"))
 
 
 def check(request: HttpRequest, *, preview: bool) -> JsonResponse:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from django.contrib.admin import FieldListFilter
@@ -159,7 +159,7 @@ class LibraryChangeList(ChangeList):
         self.paginator = paginator
         return True
 
-    def get_ordering_field_columns(self) -> dict[int, str]:
+    def get_ordering_field_columns(self) -> dict[int, Literal["desc", "asc"]]:
         """The table's headers mark no column sorted while a search lists its matches best first:
         the order is the rank, not the default "Created at" the headers would otherwise show."""
         if ORDER_VAR not in self.params and self.queryset.query.order_by[:1] == (f"-{RANK}",):
