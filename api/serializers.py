@@ -307,7 +307,7 @@ class AssetUpdateSerializer(serializers.Serializer):
         """A name that is not a field here is refused, never ignored: a misspelt ``alt_txt`` must
         not look saved. A read-only field of the asset (``width``, ``id``…) says so."""
         if unknown := unknown_names(self.initial_data, self.fields):
-            writable = ", ".join(name for name in self.fields.keys() if name != "file")
+            writable = ", ".join(str(name) for name in self.fields if name != "file")
             raise serializers.ValidationError({name: [
                 f"{'Read-only' if name in AssetSerializer.Meta.fields else 'Unknown field'}; writable: {writable}."
             ] for name in unknown})  # fmt: skip
