@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 from treebeard.forms import TreeNodeChoiceField
 
-from assets import file_facts, outbox, search
+from assets import file_facts, outbox, search, similar
 from assets.editor import actions, asset_page, library, library_rows, uploading, usages
 from assets.editor.collections import CollectionAdmin, CollectionFilter
 from assets.editor.paginator import EstimatedCountPaginator
@@ -164,11 +164,7 @@ class TagAdmin(admin.ModelAdmin[Tag]):
 
 
 def _bits_apart(distance: int) -> str:
-    return (
-        "looks the same"
-        if distance == 0
-        else ngettext("%(n)d bit apart", "%(n)d bits apart", distance) % {"n": distance}
-    )
+    return similar.likeness(distance)
 
 
 class TagFilter(admin.RelatedFieldListFilter):

@@ -94,3 +94,11 @@ def _matches_in_postgresql(
     with connection.cursor() as cursor:
         cursor.execute(_PG_SQL.format(union=union), params)
         return [Match(pk, distance) for pk, distance in cursor.fetchall()]
+
+
+def likeness(distance: int) -> str:
+    """How alike two pictures are, in an editor's words (the distance, bits of the perceptual hash
+    that differ, stays in the page's tooltip)."""
+    if distance == 0:
+        return "looks the same"
+    return "nearly the same" if distance <= 3 else "similar"

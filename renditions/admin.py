@@ -71,8 +71,12 @@ class RenditionSpecAdmin(admin.ModelAdmin[RenditionSpec]):
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
                            ) -> HttpResponse:  # fmt: skip
-        samples = spec_check.samples() if spec_check.may_preview(request) else []
-        context.update(check_url=reverse("admin:renditions_renditionspec_check"), samples=samples)
+        # The live check, for those who may write specs (a read-only page has nothing to type in);
+        # its preview, for those who may also see assets.
+        may_check = self.has_add_permission(request) or self.has_change_permission(request)
+        preview = may_check and spec_check.may_preview(request)
+        context.update(check_url=reverse("admin:renditions_renditionspec_check") if may_check else "",
+                       samples=spec_check.samples() if preview else [], preview_allowed=preview)  # fmt: skip
         return super().render_change_form(request, context, *args, **kwargs)
 
 

@@ -38,6 +38,10 @@ class SimilarAsset:
     thumb: str
     url: str
 
+    @property
+    def likeness(self) -> str:
+        return similar.likeness(self.distance)
+
 
 def similar_assets(asset: Asset) -> list[SimilarAsset]:
     """Near-duplicates (DAM_SIMILAR_MAX_DISTANCE), closest first: three queries, no storage call."""

@@ -1,5 +1,5 @@
 """Near-duplicates and the automatic focal point in the editor's admin, in a real browser: the
-upload page says "Looks like …", the asset page lists similar images and shows the automatic point."""
+upload page says "It looks like …", the asset page lists similar images and shows the automatic point."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_an_upload_that_looks_like_an_asset_says_so_and_the_asset_page_lists_it(
     editor.wait_for_selector(".upload-summary[data-finished=true]")
     # then its result links the look-alike
     note = editor.locator(".upload-similar")
-    assert note.inner_text() == "Looks like Harbour at dawn."
+    assert note.inner_text() == "· It looks like Harbour at dawn, already in the library."
     assert note.locator("a").get_attribute("href") == f"/admin/assets/asset/{original.pk}/change/"
     shot(editor, "upload-looks-like.png")
     # and the new asset's page lists the original under "Similar images", with a thumbnail that loads
@@ -46,6 +46,11 @@ def test_an_upload_that_looks_like_an_asset_says_so_and_the_asset_page_lists_it(
     editor.goto(f"{live_server.url}/admin/assets/asset/{new.pk}/change/")
     listed = editor.locator("#similar .similar-assets li")
     assert listed.count() == 1 and "Harbour at dawn" in listed.inner_text()
+    assert listed.locator(".quiet").inner_text() in (
+        "looks the same",
+        "nearly the same",
+        "similar",
+    )  # not "bits"
     editor.locator("#similar").scroll_into_view_if_needed()  # the thumbnail loads lazily, when shown
     editor.wait_for_function("() => { const i = document.querySelector('#similar img');"
                              " return i && i.complete && i.naturalWidth > 0; }")  # fmt: skip

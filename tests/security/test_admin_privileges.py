@@ -99,3 +99,28 @@ def test_a_keys_kind_and_revocation_do_not_change_afterwards(django_user_model) 
     revoked.refresh_from_db()
     assert (read_only.name, read_only.read_only) == ("renamed", True)
     assert revoked.name == "renamed" and revoked.revoked_at is not None
+
+
+def test_a_read_only_spec_page_offers_no_check(django_user_model, filesystem_storage) -> None:
+    from renditions.models import RenditionSpec
+
+    thumb = RenditionSpec.objects.get(name="thumb")
+    url = f"/admin/renditions/renditionspec/{thumb.pk}/change/"
+    # a viewer gets the page without the live check (nothing to type in, and the check refuses them)
+    viewer = staff(django_user_model, "view_renditionspec").get(url).content.decode()
+    assert "Check and preview" not in viewer and 'id="spec-check"' not in viewer
+
+
+def test_a_spec_editor_who_may_not_see_assets_is_told_why_there_is_no_preview(
+    django_user_model, filesystem_storage
+) -> None:
+    from renditions.models import RenditionSpec
+
+    ingest(io.BytesIO(images.jpeg((400, 300))), filename="a.jpg")
+    thumb = RenditionSpec.objects.get(name="thumb")
+    page = staff(django_user_model, "change_renditionspec", "view_renditionspec").get(
+        f"/admin/renditions/renditionspec/{thumb.pk}/change/"
+    )
+    text = page.content.decode()
+    assert "Check and preview" in text and "A preview needs permission to view assets." in text
+    assert 'id="spec-sample"' not in text

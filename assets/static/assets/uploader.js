@@ -151,7 +151,7 @@
     lookalikeNote(other) {
       const note = document.createElement("span");
       note.className = "upload-similar";
-      note.append("Looks like ", Object.assign(document.createElement("a"), { href: other.url, textContent: other.title }), ".");
+      note.append("· It looks like ", Object.assign(document.createElement("a"), { href: other.url, textContent: other.title }), ", already in the library.");
       return note;
     }
 
