@@ -68,6 +68,15 @@ class CollectionAdmin(TreeAdmin):
     form = movenodeform_factory(Collection, form=CollectionForm, fields=["name"])
     list_display = ["name", "assets_column"]
     search_fields = ["name"]
+    change_list_template = "admin/assets/collection/change_list.html"  # treebeard's, the library opened
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The count under the list is of every collection (treebeard's is of the top level: 1)."""
+        context = {**(extra_context or {}), "collections_total": Collection.objects.count()}
+        return super().changelist_view(request, context)
+
     actions = None  # the stock bulk delete would hit PROTECT; delete one at a time, below
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Collection]:

@@ -197,3 +197,18 @@ def test_on_s3_the_browser_sends_the_bytes_straight_to_the_bucket(editor, live_s
     stored = s3_storage.names()
     assert not any(name.startswith("uploads/") for name in stored)
     assert sum(name.startswith("originals/") for name in stored) == 2
+
+
+def test_the_collections_list_opens_the_library_and_counts_every_collection(editor, live_server) -> None:
+    from assets.models import Collection
+
+    # given the library with two collections inside it, one inside the other
+    root = Collection.default()
+    events = Collection.objects.add_child(root, create_kwargs={"name": "Events"})
+    Collection.objects.add_child(events, create_kwargs={"name": "Sports"})
+    # when the editor opens the collections list
+    editor.goto(f"{live_server.url}/admin/assets/collection/")
+    # then the collections inside the library are in view, and the count is of all of them
+    editor.wait_for_selector("#result_list tbody tr:has-text('Events')")
+    assert editor.locator(".paginator").inner_text().strip() == "3 collections"
+    assert fits_the_screen(editor)
