@@ -163,10 +163,6 @@ class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
 
 
-def _bits_apart(distance: int) -> str:
-    return similar.likeness(distance)
-
-
 class TagFilter(admin.RelatedFieldListFilter):
     """By tags: the most used ones (a library has thousands: every one of them in the sidebar was a
     long list nobody scrolls and most of the page's time), the selected one, and "No tags" in
@@ -529,7 +525,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
             if looks is not None:
                 self.message_user(request, format_html(
                     "“{}” looks like <a href=\"{}\">{}</a> ({}), already in the library.",
-                    asset.original_filename, looks["url"], looks["title"], _bits_apart(looks["distance"]),
+                    asset.original_filename, looks["url"], looks["title"], similar.likeness(looks["distance"]),
                 ), messages.INFO)  # fmt: skip
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:

@@ -74,12 +74,11 @@ def named_rendition(request: HttpRequest, asset_id: uuid.UUID, name: str, filena
         if not NAME.fullmatch(name):  # before any query: PostgreSQL refuses a NUL in a string
             raise UnknownSpec("There is no rendition by that name.")
         found = services.lookup(asset_id, filename, name=name, lock=True)
-        if found.hit and (served := _serve(request, found.hit, vary_accept=False)):
+        served, found = _hit(
+            request, found, lambda: services.lookup(asset_id, filename, name=name, lock=True)
+        )
+        if served:
             return served
-        if found.hit:  # its file is gone, and forgotten: what the database says now
-            found = services.lookup(asset_id, filename, name=name, lock=True)
-            if found.hit:
-                return _serve(request, found.hit, vary_accept=False) or _again(request)
         try:
             asset, named = _asset(found), found.named
             if named is None:
@@ -111,12 +110,11 @@ def adhoc_rendition(
         _parse_filename(filename)
         lock = not parsed.is_auto_format
         found = services.lookup(asset_id, filename, spec=spec, lock=lock)
-        if lock and found.hit:
-            if served := _serve(request, found.hit, vary_accept=False, expires=expires):
+        if lock:  # a format-auto URL's row depends on Accept: never served as a hit
+            again = lambda: services.lookup(asset_id, filename, spec=spec, lock=lock)  # noqa: E731
+            served, found = _hit(request, found, again, expires=expires)
+            if served:
                 return served
-            found = services.lookup(asset_id, filename, spec=spec, lock=lock)  # its file is gone
-            if found.hit:
-                return _serve(request, found.hit, vary_accept=False, expires=expires) or _again(request)
         try:
             asset = _asset(found)
             current = services.adhoc_url(asset, parsed, expires=expires)
@@ -130,6 +128,25 @@ def adhoc_rendition(
         return _timed(served or _again(request), row, started)
     except DamError as exc:
         return error_response(exc)
+
+
+def _hit(
+    request: HttpRequest,
+    found: services.Lookup,
+    again: Callable[[], services.Lookup],
+    *,
+    expires: int | None = None,
+) -> tuple[HttpResponseBase | None, services.Lookup]:
+    """The hit served; or, when streaming found its file gone (and forgot it), the database's
+    answer now (``again``): served if it is still a hit, else handed back for the miss path."""
+    if found.hit is None:
+        return None, found
+    if served := _serve(request, found.hit, vary_accept=False, expires=expires):
+        return served, found
+    found = again()
+    if found.hit is None:
+        return None, found
+    return _serve(request, found.hit, vary_accept=False, expires=expires) or _again(request), found
 
 
 def _timed(response: HttpResponseBase, row: Rendition, started: float) -> HttpResponseBase:
